@@ -1,0 +1,109 @@
+"""Shared fixtures: a pinned clock, the shipped rules, and a migrated database on SQLite
+and on PostgreSQL (store tests run on both; see README "Tests")."""
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import SQLModel
+
+from tracker.bootstrap import App, read_ruleset
+from tracker.clock import FixedClock
+from tracker.domain.rules import RuleSet
+from tracker.settings import load_settings
+from tracker.store.db import make_engine
+from tracker.store.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+# A Sunday afternoon in New York, pinned: no test reads the machine's clock or zone.
+NOW = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
+PG_DEFAULT = "postgresql+psycopg://tracker:tracker@127.0.0.1:5432/tracker_test"
+
+
+@pytest.fixture(scope="session")
+def ruleset() -> RuleSet:
+    return read_ruleset(ROOT / "config" / "rules.toml")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database, or a skip (a failure when CI=true) if none answers."""
+    url = os.environ.get("TEST_DATABASE_URL", PG_DEFAULT)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    except OperationalError as exc:
+        reason = f"PostgreSQL not reachable at TEST_DATABASE_URL ({type(exc).__name__})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}: CI must run the store tests on PostgreSQL")
+        pytest.skip(reason)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+
+
+def _empty_tables(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tracker.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    _empty_tables(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A migrated SQLite database, for tests that are not about the store."""
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[App]:
+    """The application on the test database, with the clock pinned at NOW."""
+    tracker = App(
+        settings=load_settings(database_url=database_url, config_dir=ROOT / "config"),
+        clock=FixedClock(NOW),
+    )
+    yield tracker
+    tracker.engine.dispose()
+
+
+@pytest.fixture
+def engine(app: App) -> Engine:
+    return app.engine
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Rows per table: compare before and after to prove nothing was written."""
+    names = inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        return {
+            n: int(connection.execute(text(f'SELECT COUNT(*) FROM "{n}"')).scalar_one())
+            for n in names
+            if n != "alembic_version"
+        }

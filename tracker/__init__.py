@@ -1,0 +1,1 @@
+"""Parole tracker: watches humanitarian parole deadlines and reminds the people they matter to."""

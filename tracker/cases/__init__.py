@@ -1,0 +1,1 @@
+"""Cases: their facts, deadlines, status history and program terminations."""

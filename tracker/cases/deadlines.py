@@ -1,0 +1,160 @@
+"""Keeps each case's stored deadlines and end date equal to what the rules compute."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from tracker.domain.model import CaseFacts, Deadline, FilingFacts, GrantFacts
+from tracker.domain.parole import effective_end
+from tracker.domain.rules import RuleSet, compute_deadlines
+from tracker.store.models import Case, DeadlineRow, Filing, Grant, Parolee, ProgramTermination
+
+
+@dataclass(frozen=True)
+class DeadlineChange:
+    """A deadline that appears, moves or goes away when a case is recomputed."""
+
+    slot: str
+    old_date: date | None
+    new_date: date | None
+    old_act_by: date | None = None
+    new_act_by: date | None = None
+
+    @property
+    def what(self) -> str:
+        if self.old_date is None:
+            return "added"
+        return "removed" if self.new_date is None else "moved"
+
+
+def case_facts(session: Session, case: Case, parolee: Parolee) -> CaseFacts:
+    """Read what the rules need about one case from the database."""
+    grant_rows = session.exec(
+        select(Grant, ProgramTermination)
+        .join(ProgramTermination, isouter=True)
+        .where(Grant.case_id == case.id)
+        .order_by(col(Grant.id))
+    ).all()
+    filings = session.exec(select(Filing).where(Filing.case_id == case.id)).all()
+    return CaseFacts(
+        program=case.program,
+        status=case.status,
+        arrival=parolee.arrival_date,
+        asylum_arrival=parolee.asylum_arrival_date,
+        citizenship=parolee.citizenship,
+        work_permit_expiry=case.work_permit_expiry,
+        grants=tuple(
+            GrantFacts(
+                start=g.start_date,
+                expiry=g.expiry_date,
+                source=g.source,
+                sequence=g.id or 0,
+                in_force=t is None or t.state.ends_parole,
+            )
+            for g, t in grant_rows
+        ),
+        filings=tuple(
+            FilingFacts(form=f.form, filed=f.filed_date, decision=f.decision) for f in filings
+        ),
+    )
+
+
+def changes_between(stored: list[DeadlineRow], computed: list[Deadline]) -> list[DeadlineChange]:
+    """What recomputing would change: new, moved and vanished deadlines."""
+    current = {r.slot: r for r in stored if r.cancelled_at is None}
+    changes = []
+    for deadline in computed:
+        row = current.pop(deadline.slot, None)
+        if row is None:
+            changes.append(
+                DeadlineChange(deadline.slot, None, deadline.date, None, deadline.act_by)
+            )
+        elif (row.date, row.act_by) != (deadline.date, deadline.act_by):
+            changes.append(
+                DeadlineChange(deadline.slot, row.date, deadline.date, row.act_by, deadline.act_by)
+            )
+    changes += [DeadlineChange(r.slot, r.date, None, r.act_by, None) for r in current.values()]
+    return changes
+
+
+def stored_deadlines(session: Session, case_id: int) -> list[DeadlineRow]:
+    """Every deadline row of a case, cancelled ones included."""
+    return list(session.exec(select(DeadlineRow).where(DeadlineRow.case_id == case_id)).all())
+
+
+def refresh_case(
+    session: Session,
+    case: Case,
+    parolee: Parolee,
+    ruleset: RuleSet,
+    now: datetime,
+    *,
+    facts: CaseFacts | None = None,
+    is_new: bool = False,
+) -> list[DeadlineChange]:
+    """Recompute a case's end and deadlines and store them, in the caller's transaction.
+
+    `facts` and `is_new` let a bulk import skip reads it knows the answer to.
+    """
+    facts = facts or case_facts(session, case, parolee)
+    case.end_date = effective_end(facts.grants)
+    session.add(case)
+    computed = compute_deadlines(facts, ruleset)
+    assert case.id is not None, "flush the case before refreshing it"
+    rows = [] if is_new else stored_deadlines(session, case.id)
+    _store(session, case.id, rows, computed, now)
+    return (
+        changes_between(rows, computed)
+        if rows
+        else [DeadlineChange(d.slot, None, d.date, None, d.act_by) for d in computed]
+    )
+
+
+def _store(
+    session: Session, case_id: int, rows: list[DeadlineRow], computed: list[Deadline], now: datetime
+) -> None:
+    by_slot = {r.slot: r for r in rows}
+    for deadline in computed:
+        row = by_slot.pop(deadline.slot, None)
+        if row is None:
+            row = DeadlineRow.model_validate(
+                {
+                    "case_id": case_id,
+                    "slot": deadline.slot,
+                    "changed_at": now,
+                    **_values(deadline, now),
+                }
+            )
+        else:
+            # Anything a calendar shows changed: clients replace the event on a higher SEQUENCE.
+            shown = (row.date, row.act_by, row.citation, row.flags)
+            if shown != _shown(deadline) or row.cancelled_at:
+                row.sequence += 1
+                row.changed_at = now
+            for name, value in _values(deadline, now).items():
+                setattr(row, name, value)
+            row.cancelled_at = None
+        session.add(row)
+    for row in by_slot.values():
+        if row.cancelled_at is None:
+            row.cancelled_at = row.changed_at = now
+            row.sequence += 1
+            session.add(row)
+
+
+def _shown(deadline: Deadline) -> tuple[date, date, str, str]:
+    return deadline.date, deadline.act_by, deadline.citation, ",".join(deadline.flags)
+
+
+def _values(deadline: Deadline, now: datetime) -> dict[str, object]:
+    return {
+        "kind": deadline.kind,
+        "date": deadline.date,
+        "act_by": deadline.act_by,
+        "rule_id": deadline.rule_id,
+        "rule_version": deadline.rule_version,
+        "citation": deadline.citation,
+        "flags": ",".join(deadline.flags),
+        "computed_at": now,
+    }

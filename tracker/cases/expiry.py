@@ -1,0 +1,52 @@
+"""The daily job: a case whose parole has ended, with nothing pending, becomes expired."""
+
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from tracker.cases.service import has_pending_filing, record_status, refresh
+from tracker.clock import Clock, local_today
+from tracker.domain.model import Form, Status
+from tracker.domain.rules import RuleSet
+from tracker.store.db import session_scope
+from tracker.store.models import Case, Parolee
+
+SYSTEM = "system"
+# Applications that keep a person from being simply "expired" while they wait.
+PROTECTING = (Form.I131, Form.I589, Form.I485, Form.I821)
+WATCHED = (Status.PAROLED, Status.REPAROLE_PENDING, Status.OTHER_STATUS_PENDING, Status.TERMINATED)
+BATCH = 500
+
+
+def mark_expired(engine: Engine, ruleset: RuleSet, clock: Clock) -> int:
+    """Move every ended case with no pending application to `expired`; return how many."""
+    now = clock.now()
+    # Parole ends at the close of its last day in the person's own zone; no zone is more
+    # than a day ahead of UTC, so tomorrow (UTC) bounds the candidates.
+    horizon = now.date() + timedelta(days=1)
+    moved = 0
+    last_id = 0
+    while True:
+        with session_scope(engine) as session:
+            rows = session.exec(
+                select(Case, Parolee)
+                .join(Parolee)
+                .where(col(Case.status).in_(WATCHED), col(Case.end_date) < horizon)
+                .where(col(Case.id) > last_id)
+                .order_by(col(Case.id))
+                .limit(BATCH)
+            ).all()
+            if not rows:
+                return moved
+            for case, parolee in rows:
+                assert case.id is not None
+                last_id = case.id
+                if case.end_date >= local_today(clock, parolee.timezone):
+                    continue
+                if has_pending_filing(session, case.id, PROTECTING):
+                    continue
+                reason = f"parole ended on {case.end_date} and no application is pending"
+                record_status(session, case, Status.EXPIRED, SYSTEM, reason, now, case.end_date)
+                refresh(session, case, ruleset, now)
+                moved += 1

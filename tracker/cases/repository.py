@@ -1,0 +1,147 @@
+"""Queries about cases. Routes and CLI commands call these; they never build queries."""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from tracker.domain.model import Program, Status
+from tracker.errors import NotFoundError
+from tracker.store.models import (
+    Case,
+    DeadlineRow,
+    Filing,
+    Grant,
+    Parolee,
+    Representative,
+    StatusChange,
+)
+
+# Cases that still need someone's attention; the default of every "expiring" listing.
+OPEN_STATUSES = (
+    Status.PAROLED,
+    Status.REPAROLE_PENDING,
+    Status.OTHER_STATUS_PENDING,
+    Status.TERMINATED,
+    Status.EXPIRED,
+)
+PAGE = 500
+
+
+def find_case(session: Session, ref: str) -> tuple[Case, Parolee]:
+    """A case by its external id, or else by its internal id."""
+    row = session.exec(select(Case, Parolee).join(Parolee).where(Case.external_id == ref)).first()
+    if row is None and ref.isdigit():
+        row = session.exec(select(Case, Parolee).join(Parolee).where(Case.id == int(ref))).first()
+    if row is None:
+        raise NotFoundError(f"no case with external id or id {ref!r}")
+    return row
+
+
+@dataclass(frozen=True)
+class ExpiringCase:
+    """One line of the expiring-cases review."""
+
+    case: Case
+    parolee: Parolee
+    next_deadline: DeadlineRow | None
+
+
+def expiring(
+    session: Session,
+    *,
+    start: date,
+    until: date,
+    programs: Sequence[Program] = (),
+    statuses: Sequence[Status] = OPEN_STATUSES,
+) -> Iterator[ExpiringCase]:
+    """Cases whose end falls in [start, until], soonest first, read a page at a time."""
+    query = (
+        select(Case, Parolee)
+        .join(Parolee)
+        .where(col(Case.end_date) >= start, col(Case.end_date) <= until)
+        .where(col(Case.status).in_(statuses))
+        .order_by(col(Case.end_date), col(Case.id))
+    )
+    if programs:
+        query = query.where(col(Case.program).in_(programs))
+    last: tuple[date, int] | None = None
+    while True:
+        page_query = query
+        if last is not None:
+            # Keyset pagination: stays an index range scan however deep the page.
+            page_query = query.where(
+                (col(Case.end_date) > last[0])
+                | ((col(Case.end_date) == last[0]) & (col(Case.id) > last[1]))
+            )
+        page = session.exec(page_query.limit(PAGE)).all()
+        if not page:
+            return
+        upcoming = next_deadlines(session, [c.id for c, _ in page if c.id is not None], start)
+        for case, parolee in page:
+            yield ExpiringCase(case, parolee, upcoming.get(case.id or 0))
+        last_case = page[-1][0]
+        last = (last_case.end_date, last_case.id or 0)
+
+
+def next_deadlines(session: Session, case_ids: list[int], today: date) -> dict[int, DeadlineRow]:
+    """For each case, its earliest deadline whose act-by date is today or later."""
+    rows = session.exec(
+        select(DeadlineRow)
+        .where(col(DeadlineRow.case_id).in_(case_ids), col(DeadlineRow.act_by) >= today)
+        .where(col(DeadlineRow.cancelled_at).is_(None))
+        .order_by(col(DeadlineRow.case_id), col(DeadlineRow.act_by))
+    ).all()
+    first: dict[int, DeadlineRow] = {}
+    for row in rows:
+        first.setdefault(row.case_id, row)
+    return first
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """Everything `case show` prints about one case."""
+
+    case: Case
+    parolee: Parolee
+    representative: Representative | None
+    deadlines: list[DeadlineRow]
+    grants: list[Grant]
+    filings: list[Filing]
+    history: list[StatusChange]
+
+
+def case_detail(session: Session, ref: str) -> CaseDetail:
+    """One case with its deadlines, grants, filings and status history."""
+    case, parolee = find_case(session, ref)
+    rep = session.get(Representative, case.representative_id) if case.representative_id else None
+    return CaseDetail(
+        case=case,
+        parolee=parolee,
+        representative=rep,
+        deadlines=list(
+            session.exec(
+                select(DeadlineRow)
+                .where(DeadlineRow.case_id == case.id, col(DeadlineRow.cancelled_at).is_(None))
+                .order_by(col(DeadlineRow.date), col(DeadlineRow.slot))
+            ).all()
+        ),
+        grants=list(
+            session.exec(
+                select(Grant).where(Grant.case_id == case.id).order_by(col(Grant.id))
+            ).all()
+        ),
+        filings=list(
+            session.exec(
+                select(Filing).where(Filing.case_id == case.id).order_by(col(Filing.id))
+            ).all()
+        ),
+        history=list(
+            session.exec(
+                select(StatusChange)
+                .where(StatusChange.case_id == case.id)
+                .order_by(col(StatusChange.id))
+            ).all()
+        ),
+    )

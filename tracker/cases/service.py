@@ -1,0 +1,193 @@
+"""Changes to a case: status, grants and filings. Each one recomputes the deadlines in
+the caller's transaction, and leaves a status-history or audit row naming who and why."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from tracker.cases.deadlines import DeadlineChange, refresh_case
+from tracker.domain.identifiers import normalise_receipt
+from tracker.domain.model import Form, GrantSource, Status
+from tracker.domain.rules import RuleSet
+from tracker.domain.status import check_transition
+from tracker.errors import InvalidInputError
+from tracker.store.models import Case, Filing, Grant, Parolee, StatusChange, must_id
+
+
+@dataclass(frozen=True)
+class StatusRequest:
+    """A status change as an administrator asks for it."""
+
+    target: Status
+    reason: str
+    actor: str
+    # The day the change took effect (departure, termination); defaults to today.
+    effective: date | None = None
+    new_expiry: date | None = None
+    receipt: str | None = None
+    form: Form | None = None
+
+
+def change_status(
+    session: Session, case: Case, request: StatusRequest, ruleset: RuleSet, now: datetime
+) -> list[DeadlineChange]:
+    """Move a case to another status, with the grant or filing the move brings."""
+    needs = check_transition(case.status, request.target)
+    if not request.reason.strip():
+        raise InvalidInputError("say why the status changes (--reason)")
+    if needs.new_expiry and request.new_expiry is None:
+        raise InvalidInputError(
+            f"moving to {request.target.value} needs the new grant's expiry date (--new-expiry)"
+        )
+    if needs.date and request.effective is None:
+        raise InvalidInputError(
+            f"moving to {request.target.value} needs the date it happened (--date)"
+        )
+    today = now.date()
+    if request.target == Status.PAROLED:
+        assert request.new_expiry is not None
+        add_grant(
+            session,
+            case,
+            start=request.effective or today,
+            expiry=request.new_expiry,
+            source=GrantSource.REPAROLE,
+            actor=request.actor,
+            now=now,
+        )
+    if request.target == Status.TERMINATED:
+        assert request.effective is not None
+        # The notice is recorded today; parole ends on the date the notice gives.
+        add_grant(
+            session,
+            case,
+            start=min(today, request.effective),
+            expiry=request.effective,
+            source=GrantSource.TERMINATION_NOTICE,
+            actor=request.actor,
+            now=now,
+        )
+    if request.receipt or request.form:
+        add_filing(
+            session,
+            case,
+            form=request.form,
+            receipt=request.receipt,
+            filed=request.effective or today,
+            now=now,
+        )
+    record_status(
+        session, case, request.target, request.actor, request.reason, now, request.effective
+    )
+    return refresh(session, case, ruleset, now)
+
+
+def record_status(
+    session: Session,
+    case: Case,
+    target: Status,
+    actor: str,
+    reason: str,
+    now: datetime,
+    effective: date | None = None,
+    *,
+    initial: bool = False,
+) -> None:
+    """Write one step of the status history and set the case's status."""
+    session.add(
+        StatusChange(
+            case_id=must_id(case.id),
+            from_status=None if initial else case.status,
+            to_status=target,
+            changed_at=now,
+            actor=actor,
+            reason=reason,
+            effective_date=effective,
+        )
+    )
+    case.status = target
+    case.updated_at = now
+    session.add(case)
+
+
+def add_grant(
+    session: Session,
+    case: Case,
+    *,
+    start: date,
+    expiry: date,
+    source: GrantSource,
+    actor: str,
+    now: datetime,
+    termination_id: int | None = None,
+) -> Grant:
+    """Add a grant to a case's history. The caller recomputes deadlines."""
+    if expiry < start:
+        raise InvalidInputError(f"the expiry {expiry} is before the start {start}")
+    grant = Grant(
+        case_id=must_id(case.id),
+        start_date=start,
+        expiry_date=expiry,
+        source=source,
+        termination_id=termination_id,
+        recorded_at=now,
+        recorded_by=actor,
+    )
+    session.add(grant)
+    return grant
+
+
+def add_filing(
+    session: Session,
+    case: Case,
+    *,
+    form: Form | None,
+    receipt: str | None,
+    filed: date,
+    now: datetime,
+) -> Filing:
+    """Record an application; a receipt number already on another case is refused."""
+    if form is None:
+        raise InvalidInputError("a filing needs its form (--form), e.g. I-131")
+    number = None
+    if receipt:
+        try:
+            number = normalise_receipt(receipt)
+        except ValueError as exc:
+            raise InvalidInputError(f"receipt {receipt!r}: {exc}") from None
+        other = session.exec(select(Filing).where(Filing.receipt_number == number)).first()
+        if other is not None:
+            raise InvalidInputError(f"receipt {number} is already recorded on another filing")
+    filing = Filing(
+        case_id=must_id(case.id),
+        form=form,
+        receipt_number=number,
+        filed_date=filed,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(filing)
+    return filing
+
+
+def refresh(session: Session, case: Case, ruleset: RuleSet, now: datetime) -> list[DeadlineChange]:
+    """Flush pending changes and recompute the case's end and deadlines."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise InvalidInputError(f"the change conflicts with stored data: {exc.orig}") from None
+    parolee = session.get(Parolee, case.parolee_id)
+    assert parolee is not None
+    return refresh_case(session, case, parolee, ruleset, now)
+
+
+def has_pending_filing(session: Session, case_id: int, forms: tuple[Form, ...]) -> bool:
+    """True if the case has an undecided filing of one of `forms`."""
+    found = session.exec(
+        select(Filing.id).where(
+            Filing.case_id == case_id, col(Filing.decision).is_(None), col(Filing.form).in_(forms)
+        )
+    ).first()
+    return found is not None

@@ -1,0 +1,1 @@
+"""The `tracker` command line: every operation an administrator needs."""

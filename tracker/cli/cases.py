@@ -1,0 +1,227 @@
+"""`tracker cases ...` and `tracker case ...`: review and change cases."""
+
+import csv
+import json
+import sys
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+import typer
+
+from tracker.cases.expiry import mark_expired
+from tracker.cases.repository import OPEN_STATUSES, ExpiringCase, case_detail, expiring, find_case
+from tracker.cases.service import StatusRequest, change_status
+from tracker.cli.common import (
+    FormatOption,
+    NowOption,
+    actor,
+    check_format,
+    make_app,
+    parse_date,
+    table,
+)
+from tracker.clock import local_today
+from tracker.csv_safe import neutralise
+from tracker.domain.model import Form, Program, Status
+from tracker.errors import InvalidInputError
+from tracker.store.db import session_scope
+
+cases_app = typer.Typer(help="Review cases.", no_args_is_help=True)
+case_app = typer.Typer(help="Show or change one case.", no_args_is_help=True)
+EXPIRING_FIELDS = ["external_id", "name", "program", "status", "end", "days_left", "next_deadline",
+                   "next_act_by"]  # fmt: skip
+
+
+@cases_app.command("expiring")
+def cases_expiring(
+    within: Annotated[int, typer.Option("--within", min=0, help="Days from today.")],
+    program: Annotated[
+        list[Program] | None, typer.Option(help="Only this program (repeatable).")
+    ] = None,
+    status: Annotated[
+        list[Status] | None, typer.Option(help="Only this status (repeatable).")
+    ] = None,
+    output: FormatOption = "table",
+    now: NowOption = None,
+) -> None:
+    """Cases whose parole ends within DAYS, soonest first."""
+    check_format(output, ("table", "csv", "json"))
+    app = make_app(now)
+    today = local_today(app.clock, app.settings.default_timezone)
+    with session_scope(app.engine) as session:
+        found = expiring(
+            session,
+            start=today,
+            until=today + timedelta(days=within),
+            programs=program or (),
+            statuses=status or OPEN_STATUSES,
+        )
+        rows = (_expiring_row(item, today) for item in found)
+        _write_rows(rows, output)
+
+
+def _expiring_row(item: ExpiringCase, today: date) -> dict[str, Any]:
+    upcoming = item.next_deadline
+    return {
+        "external_id": item.case.external_id,
+        "name": item.parolee.full_name,
+        "program": item.case.program.value,
+        "status": item.case.status.value,
+        "end": item.case.end_date.isoformat(),
+        "days_left": (item.case.end_date - today).days,
+        "next_deadline": upcoming.kind.value if upcoming else None,
+        "next_act_by": upcoming.act_by.isoformat() if upcoming else None,
+    }
+
+
+def _write_rows(rows: Any, output: str) -> None:
+    if output == "json":
+        typer.echo(json.dumps(list(rows), indent=2, ensure_ascii=False))
+    elif output == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(EXPIRING_FIELDS)
+        for row in rows:
+            writer.writerow(
+                [neutralise("" if row[f] is None else str(row[f])) for f in EXPIRING_FIELDS]
+            )
+    else:
+        lines = [["" if row[f] is None else str(row[f]) for f in EXPIRING_FIELDS] for row in rows]
+        typer.echo(table(EXPIRING_FIELDS, lines) if lines else "No cases end in that period.")
+
+
+@cases_app.command("mark-expired")
+def cases_mark_expired(now: NowOption = None) -> None:
+    """Run the daily job by hand: ended cases with nothing pending become expired."""
+    app = make_app(now)
+    moved = mark_expired(app.engine, app.ruleset, app.clock)
+    typer.echo(f"{moved} case(s) marked expired.")
+
+
+@case_app.command("show")
+def case_show(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="External id or internal id.")],
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """A case with its deadlines, grants, filings and status history."""
+    check_format(output, ("text", "json"))
+    app = make_app()
+    with session_scope(app.engine) as session:
+        data = case_json(session, ref)
+    if output == "json":
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(_case_text(data))
+
+
+def case_json(session: Any, ref: str) -> dict[str, Any]:
+    """One case as plain data, the shape of `case show --format json`."""
+    d = case_detail(session, ref)
+    return {
+        "id": d.case.id,
+        "external_id": d.case.external_id,
+        "name": d.parolee.full_name,
+        "program": d.case.program.value,
+        "status": d.case.status.value,
+        "end": d.case.end_date.isoformat(),
+        "language": d.parolee.language,
+        "timezone": d.parolee.timezone,
+        "representative": d.representative.email if d.representative else None,
+        "deadlines": [
+            {"kind": r.kind.value, "date": r.date.isoformat(), "act_by": r.act_by.isoformat(),
+             "rule": f"{r.rule_id} v{r.rule_version}", "citation": r.citation,
+             "flags": [f for f in r.flags.split(",") if f]}
+            for r in d.deadlines
+        ],
+        "grants": [
+            {"start": g.start_date.isoformat(), "expiry": g.expiry_date.isoformat(),
+             "source": g.source.value, "recorded_at": g.recorded_at.isoformat(),
+             "recorded_by": g.recorded_by}
+            for g in d.grants
+        ],
+        "filings": [
+            {"form": f.form.value, "receipt_number": f.receipt_number,
+             "filed_date": f.filed_date.isoformat(),
+             "decision": f.decision.value if f.decision else None, "status_text": f.status_text}
+            for f in d.filings
+        ],
+        "status_history": [
+            {"from": h.from_status.value if h.from_status else None, "to": h.to_status.value,
+             "at": h.changed_at.isoformat(), "actor": h.actor, "reason": h.reason,
+             "effective_date": h.effective_date.isoformat() if h.effective_date else None}
+            for h in d.history
+        ],
+    }  # fmt: skip
+
+
+def _case_text(data: dict[str, Any]) -> str:
+    lines = [
+        f"Case {data['external_id']} (id {data['id']}): {data['name']}",
+        f"Program {data['program']}, status {data['status']}, parole ends {data['end']}",
+        "",
+        "Deadlines:",
+        table(
+            ["kind", "date", "act_by", "rule", "citation"],
+            [
+                [x["kind"], x["date"], x["act_by"], x["rule"], x["citation"]]
+                for x in data["deadlines"]
+            ],
+        ),
+        "",
+        "Grants:",
+        table(
+            ["start", "expiry", "source"],
+            [[g["start"], g["expiry"], g["source"]] for g in data["grants"]],
+        ),
+        "",
+        "Status history:",
+        table(
+            ["at", "from", "to", "by", "reason"],
+            [
+                [h["at"], h["from"] or "-", h["to"], h["actor"], h["reason"]]
+                for h in data["status_history"]
+            ],
+        ),
+    ]
+    if data["filings"]:
+        filings = [
+            [f["form"], f["receipt_number"] or "-", f["filed_date"], f["decision"] or "pending"]
+            for f in data["filings"]
+        ]
+        lines += ["", "Filings:", table(["form", "receipt", "filed", "decision"], filings)]
+    return "\n".join(lines)
+
+
+@case_app.command("status")
+def case_status(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="External id or internal id.")],
+    status: Annotated[Status, typer.Argument(help="The new status.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the status changes.")],
+    on: Annotated[str | None, typer.Option("--date", help="When it happened (YYYY-MM-DD).")] = None,
+    new_expiry: Annotated[
+        str | None, typer.Option(help="Expiry of a new grant (YYYY-MM-DD).")
+    ] = None,
+    receipt: Annotated[str | None, typer.Option(help="Receipt number of a filing.")] = None,
+    form: Annotated[Form | None, typer.Option(help="Form of that filing.")] = None,
+    now: NowOption = None,
+) -> None:
+    """Change a case's status; the status machine refuses illegal moves."""
+    app = make_app(now)
+    request = StatusRequest(
+        target=status,
+        reason=reason,
+        actor=actor(),
+        effective=parse_date(on, "--date"),
+        new_expiry=parse_date(new_expiry, "--new-expiry"),
+        receipt=receipt,
+        form=form,
+    )
+    if receipt and form is None:
+        raise InvalidInputError("--receipt needs --form, e.g. --form I-131")
+    with session_scope(app.engine) as session:
+        case, _ = find_case(session, ref)
+        before = case.end_date
+        change_status(session, case, request, app.ruleset, app.clock.now())
+        moved = (
+            f" Parole now ends {case.end_date} (was {before})." if case.end_date != before else ""
+        )
+    typer.echo(f"Case {case.external_id} is now {status.value}.{moved}")

@@ -1,0 +1,85 @@
+"""What every command shares: the app for a `--now`, option types, output helpers."""
+
+import getpass
+import sys
+from datetime import date, datetime, time
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from tracker.bootstrap import App
+from tracker.clock import FixedClock, SystemClock
+from tracker.errors import InvalidInputError
+from tracker.settings import load_settings
+
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        help="Act as if it were this instant (ISO 8601; a date alone means noon in "
+        "DEFAULT_TIMEZONE). For previews, tests and catching up.",
+    ),
+]
+FormatOption = Annotated[str, typer.Option("--format", help="table, csv or json")]
+
+
+def make_app(now: str | None = None) -> App:
+    """The application for this command, on a pinned clock when `--now` is given."""
+    settings = load_settings()
+    if now is None:
+        return App(settings=settings, clock=SystemClock())
+    return App(settings=settings, clock=FixedClock(parse_now(now, settings.default_timezone)))
+
+
+def parse_now(value: str, zone: str) -> datetime:
+    """An instant from `--now`: a date (noon local), a local time, or an aware time."""
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time(12), ZoneInfo(zone))
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(
+            f"--now {value!r}: write a date like 2026-11-29 or a time like 2026-11-29T10:00:00Z"
+        ) from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=ZoneInfo(zone))
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    """A date option, or a clear error naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(f"{option} {value!r}: write the date as YYYY-MM-DD") from None
+
+
+def actor() -> str:
+    """Who is acting, as recorded in histories and the audit trail."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def check_format(value: str, allowed: tuple[str, ...]) -> str:
+    """Refuse an unknown `--format`."""
+    if value not in allowed:
+        raise InvalidInputError(f"--format {value!r}: use one of {', '.join(allowed)}")
+    return value
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """Plain aligned columns, readable in any terminal."""
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def warn(message: str) -> None:
+    """A message for the person at the terminal, on stderr."""
+    sys.stderr.write(message + "\n")

@@ -1,0 +1,96 @@
+"""The `tracker` command: groups, the run commands, and one place that turns errors into
+plain messages on stderr with a non-zero exit (never a traceback for a user's mistake)."""
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from tracker import demo
+from tracker.cli.cases import case_app, cases_app
+from tracker.cli.common import NowOption, make_app, warn
+from tracker.cli.imports import import_command
+from tracker.cli.rules import rules_app
+from tracker.cli.terminations import terminations_app
+from tracker.errors import TrackerError
+from tracker.jobs.scheduler import run_worker
+from tracker.store.migrate import upgrade
+from tracker.web.app import create_app
+
+app = typer.Typer(
+    help="Parole tracker: deadlines of humanitarian parole, and the reminders that follow.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(cases_app, name="cases")
+app.add_typer(case_app, name="case")
+app.add_typer(rules_app, name="rules")
+app.add_typer(terminations_app, name="terminations")
+app.command("import")(import_command)
+
+HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")]
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the newest version."""
+    tracker = make_app()
+    upgrade(tracker.engine)
+    typer.echo("Database schema is up to date.")
+
+
+@app.command("demo")
+def demo_command(now: NowOption = None) -> None:
+    """Load forty clearly fake demo cases (DEMO-001...) with dates around today."""
+    tracker = make_app(now)
+    upgrade(tracker.engine)
+    report = demo.seed(
+        tracker.engine, tracker.ruleset, tracker.clock.now(), tracker.settings.default_timezone
+    )
+    typer.echo(
+        f"Demo data: {report.created} new, {report.updated + report.unchanged} already there."
+    )
+    typer.echo("Try: tracker cases expiring --within 90   and   tracker case show DEMO-001")
+
+
+@app.command("serve")
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Run everything in one process (embedded default): web and scheduled jobs.
+
+    On a first run with an empty database it migrates and loads the demo data.
+    """
+    tracker = make_app()
+    upgrade(tracker.engine)
+    if not demo.has_cases(tracker.engine):
+        demo_command(None)
+    typer.echo(f"Serving on http://{host}:{port} (health: /healthz). Stop with Ctrl-C.")
+    uvicorn.run(create_app(tracker, with_scheduler=True), host=host, port=port)
+
+
+@app.command("web")
+def web(host: HostOption = "0.0.0.0", port: PortOption = 8000) -> None:
+    """Run the web process only (no scheduled jobs); scale it out freely."""
+    uvicorn.run(create_app(make_app()), host=host, port=port, proxy_headers=True)
+
+
+@app.command("worker")
+def worker() -> None:
+    """Run the scheduled jobs (daily status job) in the foreground."""
+    run_worker(make_app())
+
+
+def main() -> None:
+    """Entry point of the `tracker` command."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        app()
+    except TrackerError as exc:
+        warn(f"error: {exc.message}")
+        sys.exit(2)

@@ -1,0 +1,52 @@
+"""`tracker rules ...`: check the rules config, and see what a change would move."""
+
+from typing import Annotated
+
+import typer
+
+from tracker.cases.recompute import apply_all, diff_all
+from tracker.cli.common import NowOption, make_app
+
+rules_app = typer.Typer(help="Check and apply the deadline rules in config/.", no_args_is_help=True)
+
+
+@rules_app.command("check")
+def rules_check() -> None:
+    """Validate config/rules.toml; a problem is reported with file, line and reason."""
+    app = make_app()
+    ruleset = app.ruleset
+    typer.echo(
+        f"{app.rules_path}: ruleset {ruleset.version}, {len(ruleset.rules)} rules, "
+        f"{len(ruleset.tps_windows)} TPS windows: OK"
+    )
+
+
+@rules_app.command("diff")
+def rules_diff(
+    limit: Annotated[int, typer.Option(help="Show at most this many cases.")] = 200,
+) -> None:
+    """Show which stored deadlines the current rules would add, move or remove. Changes nothing."""
+    app = make_app()
+    cases = shown = 0
+    for external_id, changes in diff_all(app.engine, app.ruleset):
+        cases += 1
+        if shown < limit:
+            shown += 1
+            for change in changes:
+                typer.echo(
+                    f"{external_id}  {change.slot}  {change.what}: "
+                    f"{change.old_date or '-'} -> {change.new_date or '-'}"
+                )
+    if cases == 0:
+        typer.echo("No stored deadline would change.")
+    else:
+        more = f" (first {shown} shown)" if cases > shown else ""
+        typer.echo(f"{cases} case(s) would change{more}. Run `tracker rules apply` to store them.")
+
+
+@rules_app.command("apply")
+def rules_apply(now: NowOption = None) -> None:
+    """Recompute and store every case's deadlines with the current rules."""
+    app = make_app(now)
+    changed = apply_all(app.engine, app.ruleset, app.clock.now())
+    typer.echo(f"{changed} case(s) had deadlines added, moved or removed.")

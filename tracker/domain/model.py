@@ -1,0 +1,139 @@
+"""Value types shared by the rules engine, the status machine and the store."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class Program(StrEnum):
+    """Parole programs a case can belong to."""
+
+    U4U = "U4U"
+    OAW = "OAW"
+    CHNV = "CHNV"
+    FRP = "FRP"
+    CAM = "CAM"
+    MEDICAL = "medical"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    """Where a case stands; changes go through `tracker.domain.status`."""
+
+    PAROLED = "paroled"
+    REPAROLE_PENDING = "reparole_pending"
+    OTHER_STATUS_PENDING = "other_status_pending"
+    EXPIRED = "expired"
+    DEPARTED = "departed"
+    STATUS_OBTAINED = "status_obtained"
+    TERMINATED = "terminated"
+    CLOSED = "closed"
+
+
+class GrantSource(StrEnum):
+    """Why a grant exists. Termination sources end parole early."""
+
+    INITIAL = "initial"
+    REPAROLE = "reparole"
+    CORRECTION = "correction"
+    TERMINATION_NOTICE = "termination_notice"
+    PROGRAM_TERMINATION = "program_termination"
+
+    @property
+    def is_termination(self) -> bool:
+        return self in (GrantSource.TERMINATION_NOTICE, GrantSource.PROGRAM_TERMINATION)
+
+
+class Form(StrEnum):
+    """USCIS forms the tracker follows."""
+
+    I131 = "I-131"
+    I589 = "I-589"
+    I821 = "I-821"
+    I485 = "I-485"
+    I765 = "I-765"
+
+
+class Decision(StrEnum):
+    """Outcome of a filing; a filing without one is pending."""
+
+    APPROVED = "approved"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
+
+
+class DeadlineKind(StrEnum):
+    """Every kind of deadline the rules can produce."""
+
+    PAROLE_EXPIRY = "parole_expiry"
+    REPAROLE_WINDOW_OPENS = "reparole_window_opens"
+    REPAROLE_FILE_BY = "reparole_file_by"
+    ASYLUM_ONE_YEAR = "asylum_one_year"
+    UNLAWFUL_PRESENCE_180 = "unlawful_presence_180"
+    UNLAWFUL_PRESENCE_365 = "unlawful_presence_365"
+    WORK_PERMIT_EXPIRY = "work_permit_expiry"
+    CUBAN_ADJUSTMENT_ELIGIBLE = "cuban_adjustment_eligible"
+    TPS_REGISTRATION_CLOSES = "tps_registration_closes"
+
+
+@dataclass(frozen=True)
+class GrantFacts:
+    """One period of parole as the rules see it."""
+
+    start: date
+    expiry: date
+    source: GrantSource
+    # Ties on `start` are broken by recording order: a later correction wins.
+    sequence: int = 0
+    # False while the program termination behind this grant is stayed by a court.
+    in_force: bool = True
+
+
+@dataclass(frozen=True)
+class FilingFacts:
+    """One application on another path, as the rules see it."""
+
+    form: Form
+    filed: date
+    decision: Decision | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.decision is None
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """Everything the rules need to know about one case; nothing else."""
+
+    program: Program
+    status: Status
+    arrival: date
+    grants: tuple[GrantFacts, ...]
+    filings: tuple[FilingFacts, ...] = ()
+    citizenship: str | None = None
+    work_permit_expiry: date | None = None
+    # A representative may set another arrival for the asylum clock (domain.md).
+    asylum_arrival: date | None = None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A derived date with the rule that produced it."""
+
+    kind: DeadlineKind
+    # `dt.date`: the attribute `date` would shadow the type for the lines below it.
+    date: dt.date
+    act_by: dt.date
+    rule_id: str
+    rule_version: int
+    citation: str
+    # Distinguishes several deadlines of one kind (one per TPS window).
+    key: str = ""
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def slot(self) -> str:
+        """Stable identity of this deadline within its case."""
+        return f"{self.kind.value}:{self.key}" if self.key else self.kind.value

@@ -1,0 +1,54 @@
+"""Finds the line of a key in TOML text, so config errors can say where they are.
+
+tomllib reports lines only for syntax errors; for a value that parses but is wrong we
+look the key up again in the text: the n-th `[[table]]` header, then the key below it.
+"""
+
+import re
+
+from tracker.errors import ConfigError
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
+class TomlLocator:
+    """Turns (table, index, key) into a line number of one TOML document."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.lines = text.splitlines()
+        self.source = source
+
+    def line_of(self, table: str | None, index: int | None, key: str | None) -> int | None:
+        """1-based line of `key` in the `index`-th `[[table]]` (top level when table is None)."""
+        start, end = self._span(table, index)
+        if start is None:
+            return None
+        if key is not None:
+            for number in range(start, end):
+                match = _KEY.match(self.lines[number])
+                if match and match.group(1) == key:
+                    return number + 1
+        return start + 1 if table is not None else None
+
+    def error(
+        self, table: str | None, index: int | None, key: str | None, reason: str
+    ) -> ConfigError:
+        """A ConfigError pointing at the key, with the table named in the reason."""
+        where = f"[[{table}]] #{index + 1}" if table is not None and index is not None else ""
+        field = f"{key}: " if key else ""
+        prefix = f"{where} " if where else ""
+        return ConfigError(self.source, self.line_of(table, index, key), f"{prefix}{field}{reason}")
+
+    def _span(self, table: str | None, index: int | None) -> tuple[int | None, int]:
+        headers = [
+            (n, m.group(1)) for n, line in enumerate(self.lines) if (m := _HEADER.match(line))
+        ]
+        if table is None:
+            return 0, headers[0][0] if headers else len(self.lines)
+        found = [n for n, name in headers if name == table]
+        if index is None or index >= len(found):
+            return None, 0
+        start = found[index]
+        later = [n for n, _ in headers if n > start]
+        return start, later[0] if later else len(self.lines)

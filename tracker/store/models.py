@@ -1,0 +1,205 @@
+"""Database tables. Instants are aware UTC (`UTCDateTime`); legal dates are plain dates.
+
+No `from __future__ import annotations` here: SQLModel reads the annotations at runtime.
+"""
+
+import datetime as dt
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from tracker.domain.model import DeadlineKind, Decision, Form, GrantSource, Program, Status
+from tracker.store.types import UTCDateTime
+
+
+class TerminationState(StrEnum):
+    """Whether a program termination currently ends parole."""
+
+    IN_FORCE = "in_force"
+    STAYED = "stayed"
+    LIFTED = "lifted"
+
+    @property
+    def ends_parole(self) -> bool:
+        return self in (TerminationState.IN_FORCE, TerminationState.LIFTED)
+
+
+def enum_type(enum: type[StrEnum]) -> sa.Enum:
+    """Store an enum as its value in a VARCHAR, portable across SQLite and PostgreSQL."""
+    return sa.Enum(
+        enum,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def must_id(value: int | None) -> int:
+    """The primary key of a row that has been flushed."""
+    if value is None:
+        raise ValueError("the row has no id yet: flush the session first")
+    return value
+
+
+def instant(**kwargs: Any) -> Any:
+    """A timezone-aware UTC instant column."""
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class Parolee(SQLModel, table=True):
+    """A person on parole: who they are and how to reach them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    full_name: str = Field(max_length=200)
+    phone: str | None = Field(default=None, max_length=20, index=True)
+    language: str = Field(default="en", max_length=10)
+    timezone: str = Field(max_length=64)
+    citizenship: str | None = Field(default=None, max_length=2)
+    arrival_date: date
+    # Set by a representative when a trip abroad should not restart the asylum clock.
+    asylum_arrival_date: date | None = None
+    a_number: str | None = Field(default=None, max_length=9)
+    sms_consent_at: datetime | None = instant(default=None, nullable=True)
+    sms_consent_withdrawn_at: datetime | None = instant(default=None, nullable=True)
+    created_at: datetime = instant()
+    updated_at: datetime = instant()
+
+
+class Representative(SQLModel, table=True):
+    """An attorney, accredited representative or caseworker."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    organisation: str | None = Field(default=None, max_length=200)
+    email: str = Field(max_length=254, unique=True)
+    phone: str | None = Field(default=None, max_length=20)
+    created_at: datetime = instant()
+
+
+class Case(SQLModel, table=True):
+    """One parolee's case; `end_date` is the effective end of parole, kept current."""
+
+    __tablename__ = "parole_case"
+    __table_args__ = (sa.Index("ix_parole_case_status_end", "status", "end_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(max_length=64, unique=True)
+    parolee_id: int = Field(foreign_key="parolee.id", index=True)
+    representative_id: int | None = Field(default=None, foreign_key="representative.id", index=True)
+    program: Program = Field(sa_type=enum_type(Program))
+    status: Status = Field(sa_type=enum_type(Status))
+    end_date: date = Field(index=True)
+    work_permit_expiry: date | None = None
+    notes: str | None = None
+    created_at: datetime = instant()
+    updated_at: datetime = instant()
+
+
+class Grant(SQLModel, table=True):
+    """A period of parole, or a termination that ends one early."""
+
+    __tablename__ = "parole_grant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="parole_case.id", index=True)
+    start_date: date
+    expiry_date: date
+    source: GrantSource = Field(sa_type=enum_type(GrantSource))
+    termination_id: int | None = Field(
+        default=None, foreign_key="program_termination.id", index=True
+    )
+    recorded_at: datetime = instant()
+    recorded_by: str = Field(max_length=200)
+    note: str | None = None
+
+
+class Filing(SQLModel, table=True):
+    """An application on another path (re-parole, asylum, TPS, adjustment, work permit)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="parole_case.id", index=True)
+    form: Form = Field(sa_type=enum_type(Form))
+    receipt_number: str | None = Field(default=None, max_length=13, unique=True)
+    filed_date: date
+    status_text: str | None = None
+    decision: Decision | None = Field(default=None, sa_type=enum_type(Decision), nullable=True)
+    decided_on: date | None = None
+    created_at: datetime = instant()
+    updated_at: datetime = instant()
+
+
+class ProgramTermination(SQLModel, table=True):
+    """A program-wide end of parole (Federal Register notice), with its court history."""
+
+    __tablename__ = "program_termination"
+
+    id: int | None = Field(default=None, primary_key=True)
+    program: Program = Field(sa_type=enum_type(Program))
+    effective_date: date
+    notice_date: date
+    citation: str = Field(max_length=500)
+    except_form: Form | None = Field(default=None, sa_type=enum_type(Form), nullable=True)
+    except_filed_by: date | None = None
+    state: TerminationState = Field(sa_type=enum_type(TerminationState))
+    created_at: datetime = instant()
+    created_by: str = Field(max_length=200)
+
+
+class StatusChange(SQLModel, table=True):
+    """One step of a case's status history: who, when, why."""
+
+    __tablename__ = "status_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="parole_case.id", index=True)
+    from_status: Status | None = Field(default=None, sa_type=enum_type(Status), nullable=True)
+    to_status: Status = Field(sa_type=enum_type(Status))
+    changed_at: datetime = instant()
+    actor: str = Field(max_length=200)
+    reason: str
+    effective_date: date | None = None
+
+
+class DeadlineRow(SQLModel, table=True):
+    """A deadline as last computed; kept (cancelled) when a change removes it."""
+
+    __tablename__ = "deadline"
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "slot", name="uq_deadline_case_slot"),
+        sa.Index("ix_deadline_act_by", "act_by"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="parole_case.id", index=True)
+    slot: str = Field(max_length=80)
+    kind: DeadlineKind = Field(sa_type=enum_type(DeadlineKind))
+    # `dt.date`: the attribute `date` would shadow the type for the lines below it.
+    date: dt.date
+    act_by: dt.date
+    rule_id: str = Field(max_length=64)
+    rule_version: int
+    citation: str
+    flags: str = Field(default="", max_length=200)
+    # Raised whenever the date moves, so calendars replace the old event.
+    sequence: int = 0
+    computed_at: datetime = instant()
+    changed_at: datetime = instant()
+    cancelled_at: datetime | None = instant(default=None, nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when. `detail` never holds names, phone numbers or A-numbers."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = instant(index=True)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=64)
+    entity_id: int | None = None
+    detail: str = "{}"
