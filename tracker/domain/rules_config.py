@@ -15,7 +15,7 @@ from tracker.domain.rules import (
     RuleSet,
     TpsWindow,
 )
-from tracker.domain.toml_locator import TomlLocator
+from tracker.domain.toml_locator import TomlLocator, syntax_error_line
 from tracker.errors import ConfigError
 
 E = TypeVar("E", DeadlineKind, Status, Program, Form)
@@ -26,7 +26,7 @@ def parse_ruleset(text: str, source: str) -> RuleSet:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, getattr(exc, "lineno", None), f"not valid TOML: {exc}") from exc
+        raise ConfigError(source, syntax_error_line(exc), f"not valid TOML: {exc}") from exc
     where = TomlLocator(text, source)
     unknown = set(data) - {"ruleset_version", "holiday_calendar", "rule", "tps_window"}
     if unknown:

@@ -5,11 +5,22 @@ look the key up again in the text: the n-th `[[table]]` header, then the key bel
 """
 
 import re
+import tomllib
 
 from tracker.errors import ConfigError
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+_AT_LINE = re.compile(r"\(at line (\d+)")
+
+
+def syntax_error_line(error: tomllib.TOMLDecodeError) -> int | None:
+    """The line of a TOML syntax error (an attribute only from Python 3.14; else in the text)."""
+    line = getattr(error, "lineno", None)
+    if isinstance(line, int):
+        return line
+    match = _AT_LINE.search(str(error))
+    return int(match.group(1)) if match else None
 
 
 class TomlLocator:
@@ -24,6 +35,12 @@ class TomlLocator:
         start, end = self._span(table, index)
         if start is None:
             return None
+        if table is None and key is not None:
+            # A top-level name may be a key above the tables, or a table's own header.
+            for number, line in enumerate(self.lines):
+                header = _HEADER.match(line)
+                if header and header.group(1) == key:
+                    return number + 1
         if key is not None:
             for number in range(start, end):
                 match = _KEY.match(self.lines[number])
