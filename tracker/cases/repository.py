@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from tracker.domain.model import Program, Status
 from tracker.errors import NotFoundError
@@ -48,15 +49,14 @@ class ExpiringCase:
     next_deadline: DeadlineRow | None
 
 
-def expiring(
-    session: Session,
+def expiring_query(
     *,
     start: date,
     until: date,
     programs: Sequence[Program] = (),
     statuses: Sequence[Status] = OPEN_STATUSES,
-) -> Iterator[ExpiringCase]:
-    """Cases whose end falls in [start, until], soonest first, read a page at a time."""
+) -> Select[Case, Parolee]:
+    """Cases whose end falls in [start, until], soonest first: a range scan of an index."""
     query = (
         select(Case, Parolee)
         .join(Parolee)
@@ -66,6 +66,19 @@ def expiring(
     )
     if programs:
         query = query.where(col(Case.program).in_(programs))
+    return query
+
+
+def expiring(
+    session: Session,
+    *,
+    start: date,
+    until: date,
+    programs: Sequence[Program] = (),
+    statuses: Sequence[Status] = OPEN_STATUSES,
+) -> Iterator[ExpiringCase]:
+    """Cases whose end falls in [start, until], soonest first, read a page at a time."""
+    query = expiring_query(start=start, until=until, programs=programs, statuses=statuses)
     last: tuple[date, int] | None = None
     while True:
         page_query = query

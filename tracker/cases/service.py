@@ -122,6 +122,7 @@ def add_grant(
     actor: str,
     now: datetime,
     termination_id: int | None = None,
+    note: str | None = None,
 ) -> Grant:
     """Add a grant to a case's history. The caller recomputes deadlines."""
     if expiry < start:
@@ -134,6 +135,7 @@ def add_grant(
         termination_id=termination_id,
         recorded_at=now,
         recorded_by=actor,
+        note=note,
     )
     session.add(grant)
     return grant

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.exc import DBAPIError
 
 from tracker import demo
 from tracker.cli.cases import case_app, cases_app
@@ -94,3 +95,11 @@ def main() -> None:
     except TrackerError as exc:
         warn(f"error: {exc.message}")
         sys.exit(2)
+    except DBAPIError as exc:
+        # Not a user's typo, but not worth a traceback either: say what the database said.
+        first_line = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        warn(
+            f"error: the database refused the operation ({first_line}). Is DATABASE_URL right, "
+            "and has `tracker db upgrade` been run?"
+        )
+        sys.exit(3)

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from tracker.cases.deadlines import refresh_case
-from tracker.cases.service import record_status, refresh
+from tracker.cases.service import add_filing, add_grant, record_status, refresh
 from tracker.domain.model import CaseFacts, FilingFacts, Form, GrantFacts, GrantSource, Status
 from tracker.domain.parole import current_grant
 from tracker.domain.rules import RuleSet
@@ -267,18 +267,12 @@ class _Writer:
         self.report.created += len(rows)
 
     def _add_children(self, row: ImportRow, case: Case) -> None:
-        self.session.add(
-            Grant(
-                case_id=must_id(case.id),
-                start_date=row.parole_start,
-                expiry_date=row.parole_expiry,
-                source=GrantSource.INITIAL,
-                recorded_at=self.now,
-                recorded_by=self.actor,
-            )
-        )
+        add_grant(
+            self.session, case, start=row.parole_start, expiry=row.parole_expiry,
+            source=GrantSource.INITIAL, actor=self.actor, now=self.now,
+        )  # fmt: skip
         if row.form_type and row.filed_date:
-            self.session.add(_filing(row, case, self.now))
+            self._add_filing(row, case)
         reason = "imported"
         record_status(self.session, case, case.status, self.actor, reason, self.now, initial=True)
 
@@ -319,21 +313,23 @@ class _Writer:
 
     def _add_grant(self, row: ImportRow, case: Case, newest_start: date) -> None:
         reparole = row.parole_start != newest_start
-        self.session.add(
-            Grant(
-                case_id=must_id(case.id),
-                start_date=row.parole_start,
-                expiry_date=row.parole_expiry,
-                source=GrantSource.REPAROLE if reparole else GrantSource.CORRECTION,
-                recorded_at=self.now,
-                recorded_by=self.actor,
-                note=None if reparole else "expiry corrected by import",
-            )
-        )
+        add_grant(
+            self.session, case, start=row.parole_start, expiry=row.parole_expiry,
+            source=GrantSource.REPAROLE if reparole else GrantSource.CORRECTION,
+            actor=self.actor, now=self.now,
+            note=None if reparole else "expiry corrected by import",
+        )  # fmt: skip
         self.report.grants_added += 1
         if reparole and case.status in (Status.EXPIRED, Status.REPAROLE_PENDING):
             reason = "re-parole grant imported"
             record_status(self.session, case, Status.PAROLED, self.actor, reason, self.now)
+
+    def _add_filing(self, row: ImportRow, case: Case) -> None:
+        assert row.filed_date is not None
+        add_filing(
+            self.session, case, form=row.form_type, receipt=row.receipt_number,
+            filed=row.filed_date, now=self.now,
+        )  # fmt: skip
 
     def _upsert_filing(self, row: ImportRow, case: Case) -> list[str]:
         query = select(Filing).where(Filing.case_id == case.id)
@@ -343,7 +339,7 @@ class _Writer:
             query = query.where(Filing.form == row.form_type, Filing.filed_date == row.filed_date)
         filing = self.session.exec(query).first()
         if filing is None:
-            self.session.add(_filing(row, case, self.now))
+            self._add_filing(row, case)
             pending = PENDING_STATUS.get(row.form_type) if row.form_type else None
             if pending and case.status == Status.PAROLED:
                 reason = f"{row.form_type} filing imported"
@@ -389,18 +385,6 @@ def _assign(target: object, **values: object) -> list[str]:
 
 def _initial_status(row: ImportRow) -> Status:
     return PENDING_STATUS.get(row.form_type, Status.PAROLED) if row.form_type else Status.PAROLED
-
-
-def _filing(row: ImportRow, case: Case, now: datetime) -> Filing:
-    assert row.form_type is not None and row.filed_date is not None
-    return Filing(
-        case_id=must_id(case.id),
-        form=row.form_type,
-        receipt_number=row.receipt_number,
-        filed_date=row.filed_date,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def _facts(row: ImportRow, case: Case) -> CaseFacts:
