@@ -24,12 +24,24 @@ NowOption = Annotated[
 FormatOption = Annotated[str, typer.Option("--format", help="table, csv or json")]
 
 
+_opened: list[App] = []
+
+
 def make_app(now: str | None = None) -> App:
     """The application for this command, on a pinned clock when `--now` is given."""
     settings = load_settings()
-    if now is None:
-        return App(settings=settings, clock=SystemClock())
-    return App(settings=settings, clock=FixedClock(parse_now(now, settings.default_timezone)))
+    clock = SystemClock() if now is None else FixedClock(parse_now(now, settings.default_timezone))
+    app = App(settings=settings, clock=clock)
+    _opened.append(app)
+    return app
+
+
+def close_apps() -> None:
+    """Close the database pools the command opened (runs when the command ends)."""
+    while _opened:
+        app = _opened.pop()
+        if "engine" in app.__dict__:
+            app.engine.dispose()
 
 
 def parse_now(value: str, zone: str) -> datetime:

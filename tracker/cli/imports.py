@@ -58,6 +58,9 @@ def _print(report: ImportReport, dry_run: bool, skip_invalid: bool, rejects: Pat
         f"{report.grants_added} grant(s) added"
     )
     bad = len(report.bad_lines)
+    if report.unreadable:
+        warn("Nothing imported: the file cannot be read as a case file.")
+        raise typer.Exit(1)
     if report.errors and not skip_invalid:
         warn(f"Nothing imported: {bad} row(s) have problems. Fix them, or use --skip-invalid.")
         raise typer.Exit(1)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tracker import demo
 from tracker.cli.cases import case_app, cases_app
-from tracker.cli.common import NowOption, make_app, warn
+from tracker.cli.common import NowOption, close_apps, make_app, warn
 from tracker.cli.imports import import_command
 from tracker.cli.rules import rules_app
 from tracker.cli.terminations import terminations_app
@@ -32,6 +32,11 @@ app.add_typer(case_app, name="case")
 app.add_typer(rules_app, name="rules")
 app.add_typer(terminations_app, name="terminations")
 app.command("import")(import_command)
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    ctx.call_on_close(close_apps)
+
 
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOption = Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")]

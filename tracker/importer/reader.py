@@ -54,7 +54,9 @@ def records(path: Path) -> Iterator[Record]:
 
 def _record(line: int, header: list[str], values: list[str]) -> Record:
     if len(values) != len(header):
-        return Record(line, {}, f"{len(values)} values for {len(header)} columns")
+        # Keep what there is, so the rejects file still shows the row to fix.
+        kept = dict(zip(header, values, strict=False))
+        return Record(line, kept, f"{len(values)} values for {len(header)} columns")
     return Record(line, dict(zip(header, values, strict=True)))
 
 

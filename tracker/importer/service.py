@@ -44,6 +44,8 @@ class ImportReport:
     grants_added: int = 0
     errors: list[RowError] = field(default_factory=list)
     written: bool = False
+    # The file as a whole could not be read: nothing can be imported, even skipping rows.
+    unreadable: bool = False
 
     @property
     def bad_lines(self) -> set[int]:
@@ -86,14 +88,16 @@ def import_file(
                 progress(len(batch))
             if options.dry_run or (report.errors and not options.skip_invalid):
                 raise _RollBack
-            audit.record(
-                session, at=now, actor=options.actor, action="import", entity="file",
-                entity_id=None, file=path.name, created=report.created, updated=report.updated,
-                rejected=len(report.bad_lines),
-            )  # fmt: skip
+            if report.created or report.updated:
+                audit.record(
+                    session, at=now, actor=options.actor, action="import", entity="file",
+                    entity_id=None, file=path.name, created=report.created,
+                    updated=report.updated, rejected=len(report.bad_lines),
+                )  # fmt: skip
             report.written = True
     except FileProblems as exc:
         report.errors = exc.errors
+        report.unreadable = True
         return report
     except _RollBack:
         pass
