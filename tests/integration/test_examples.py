@@ -37,5 +37,3 @@ def test_it_produces_exactly_the_expected_deadlines(app: App) -> None:
             "date": row.date.isoformat(),
         }
     assert actual == expected
-
-

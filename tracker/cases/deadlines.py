@@ -103,12 +103,10 @@ def refresh_case(
     computed = compute_deadlines(facts, ruleset)
     assert case.id is not None, "flush the case before refreshing it"
     rows = [] if is_new else stored_deadlines(session, case.id)
+    # Compare before storing: _store updates these same row objects in place.
+    changes = changes_between(rows, computed)
     _store(session, case.id, rows, computed, now)
-    return (
-        changes_between(rows, computed)
-        if rows
-        else [DeadlineChange(d.slot, None, d.date, None, d.act_by) for d in computed]
-    )
+    return changes
 
 
 def _store(

@@ -69,6 +69,17 @@ def change_status(
             actor=request.actor,
             now=now,
         )
+    if request.target == Status.DEPARTED:
+        assert request.effective is not None
+        add_grant(
+            session,
+            case,
+            start=request.effective,
+            expiry=request.effective,
+            source=GrantSource.DEPARTURE,
+            actor=request.actor,
+            now=now,
+        )
     if request.receipt or request.form:
         add_filing(
             session,

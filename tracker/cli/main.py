@@ -33,6 +33,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(terminations_app, name="terminations")
 app.command("import")(import_command)
 
+
 @app.callback()
 def _root(ctx: typer.Context) -> None:
     ctx.call_on_close(close_apps)

@@ -32,17 +32,24 @@ class Status(StrEnum):
 
 
 class GrantSource(StrEnum):
-    """Why a grant exists. Termination sources end parole early."""
+    """Why a grant exists. Some sources record an early end rather than a grant of parole."""
 
     INITIAL = "initial"
     REPAROLE = "reparole"
     CORRECTION = "correction"
     TERMINATION_NOTICE = "termination_notice"
     PROGRAM_TERMINATION = "program_termination"
+    # Parole ends when the person leaves (8 CFR 212.5(e)).
+    DEPARTURE = "departure"
 
     @property
-    def is_termination(self) -> bool:
-        return self in (GrantSource.TERMINATION_NOTICE, GrantSource.PROGRAM_TERMINATION)
+    def ends_early(self) -> bool:
+        """True for an early end (termination, departure); False for a grant of parole."""
+        return self in (
+            GrantSource.TERMINATION_NOTICE,
+            GrantSource.PROGRAM_TERMINATION,
+            GrantSource.DEPARTURE,
+        )
 
 
 class Form(StrEnum):

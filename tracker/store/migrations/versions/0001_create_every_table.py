@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 04:09:49.265242
+Create Date: 2026-11-29
 """
 
 from collections.abc import Sequence
@@ -286,6 +286,7 @@ def upgrade() -> None:
                 "correction",
                 "termination_notice",
                 "program_termination",
+                "departure",
                 name="grantsource",
                 native_enum=False,
                 length=32,

@@ -1,0 +1,124 @@
+"""Settings are checked once at startup; a bad one stops the program naming the setting."""
+
+from pathlib import Path
+
+import pytest
+
+from tracker.errors import SettingsError
+from tracker.settings import DEV_SECRET, Settings, load_settings
+
+STRONG_SECRET = "k" * 40
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No setting from the caller's environment or a `.env` file reaches these tests."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def refusal(**overrides: object) -> str:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(**overrides)
+    return caught.value.message
+
+
+def test_it_accepts_the_defaults_in_development() -> None:
+    settings = load_settings()
+    assert settings.environment == "development"
+    assert settings.secret_key.get_secret_value() == DEV_SECRET
+    assert settings.default_timezone == "America/New_York"
+    assert settings.public_base_url == "http://localhost:8000"
+    assert settings.is_sqlite
+
+
+def test_it_accepts_a_postgresql_url() -> None:
+    settings = load_settings(database_url="postgresql+psycopg://u:p@db.example.org:5432/tracker")
+    assert not settings.is_sqlite
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "EST5EDT/x", "", "../etc/passwd"])
+def test_it_refuses_an_unknown_time_zone(zone: str) -> None:
+    message = refusal(default_timezone=zone)
+    assert "DEFAULT_TIMEZONE:" in message
+    assert "IANA" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [("nonsense", "not a database URL"), ("", "not a database URL"),
+     ("mysql://user@localhost/tracker", "only sqlite")],
+)  # fmt: skip
+def test_it_refuses_a_bad_database_url(url: str, reason: str) -> None:
+    message = refusal(database_url=url)
+    assert "DATABASE_URL:" in message
+    assert reason in message
+
+
+@pytest.mark.parametrize("secret", [DEV_SECRET, "short", "x" * 31])
+def test_it_refuses_a_weak_secret_in_production(secret: str) -> None:
+    message = refusal(
+        environment="production", secret_key=secret, public_base_url="https://t.example.org"
+    )
+    assert "SECRET_KEY:" in message
+    assert "32" in message
+
+
+def test_it_refuses_the_default_secret_in_production() -> None:
+    message = refusal(environment="production", public_base_url="https://t.example.org")
+    assert "SECRET_KEY:" in message
+
+
+def test_it_refuses_a_plain_http_address_in_production() -> None:
+    message = refusal(
+        environment="production", secret_key=STRONG_SECRET, public_base_url="http://t.example.org"
+    )
+    assert "PUBLIC_BASE_URL:" in message
+    assert "https://" in message
+
+
+def test_it_accepts_a_secure_production_setup() -> None:
+    settings = load_settings(
+        environment="production", secret_key=STRONG_SECRET, public_base_url="https://t.example.org/"
+    )
+    assert settings.environment == "production"
+    assert settings.public_base_url == "https://t.example.org"
+
+
+def test_it_lets_development_use_a_short_secret_and_plain_http() -> None:
+    settings = load_settings(secret_key="short", public_base_url="http://127.0.0.1:8000")
+    assert settings.secret_key.get_secret_value() == "short"
+
+
+@pytest.mark.parametrize("url", ["localhost:8000", "ftp://t.example.org"])
+def test_it_refuses_a_base_url_without_http(url: str) -> None:
+    assert "PUBLIC_BASE_URL:" in refusal(public_base_url=url)
+
+
+def test_it_refuses_an_unknown_environment() -> None:
+    assert "ENVIRONMENT:" in refusal(environment="staging")
+
+
+def test_it_names_every_bad_setting_at_once() -> None:
+    message = refusal(database_url="nonsense", default_timezone="Mars/Base")
+    assert "DATABASE_URL:" in message
+    assert "DEFAULT_TIMEZONE:" in message
+
+
+def test_it_reads_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "Europe/Kyiv")
+    assert load_settings().default_timezone == "Europe/Kyiv"
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "Mars/Base")
+    assert "DEFAULT_TIMEZONE:" in refusal()
+
+
+def test_it_reads_a_dot_env_file_in_the_working_folder(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DEFAULT_TIMEZONE=America/Chicago\n", encoding="utf-8")
+    assert load_settings().default_timezone == "America/Chicago"
+
+
+def test_it_never_shows_the_secret() -> None:
+    settings = load_settings(secret_key=STRONG_SECRET)
+    assert STRONG_SECRET not in repr(settings)
+    assert STRONG_SECRET not in str(settings.secret_key)
