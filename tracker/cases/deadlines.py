@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from tracker.domain.model import CaseFacts, Deadline, FilingFacts, GrantFacts
@@ -113,27 +114,20 @@ def _store(
     session: Session, case_id: int, rows: list[DeadlineRow], computed: list[Deadline], now: datetime
 ) -> None:
     by_slot = {r.slot: r for r in rows}
+    new = []
     for deadline in computed:
         row = by_slot.pop(deadline.slot, None)
         if row is None:
-            row = DeadlineRow.model_validate(
-                {
-                    "case_id": case_id,
-                    "slot": deadline.slot,
-                    "changed_at": now,
-                    **_values(deadline, now),
-                }
-            )
+            new.append(_new_row(case_id, deadline, now))
         else:
-            # Anything a calendar shows changed: clients replace the event on a higher SEQUENCE.
-            shown = (row.date, row.act_by, row.citation, row.flags)
-            if shown != _shown(deadline) or row.cancelled_at:
-                row.sequence += 1
-                row.changed_at = now
-            for name, value in _values(deadline, now).items():
-                setattr(row, name, value)
-            row.cancelled_at = None
-        session.add(row)
+            _update(row, deadline, now)
+            session.add(row)
+    if new:
+        # One multi-row INSERT: building ORM objects costs more than the write itself
+        # when a large import adds five or six deadlines per case. Without autoflush the
+        # session's pending rows are written together later, not one case at a time.
+        with session.no_autoflush:
+            session.execute(insert(DeadlineRow), new)
     for row in by_slot.values():
         if row.cancelled_at is None:
             row.cancelled_at = row.changed_at = now
@@ -141,12 +135,10 @@ def _store(
             session.add(row)
 
 
-def _shown(deadline: Deadline) -> tuple[date, date, str, str]:
-    return deadline.date, deadline.act_by, deadline.citation, ",".join(deadline.flags)
-
-
-def _values(deadline: Deadline, now: datetime) -> dict[str, object]:
+def _new_row(case_id: int, deadline: Deadline, now: datetime) -> dict[str, object]:
     return {
+        "case_id": case_id,
+        "slot": deadline.slot,
         "kind": deadline.kind,
         "date": deadline.date,
         "act_by": deadline.act_by,
@@ -154,5 +146,21 @@ def _values(deadline: Deadline, now: datetime) -> dict[str, object]:
         "rule_version": deadline.rule_version,
         "citation": deadline.citation,
         "flags": ",".join(deadline.flags),
+        "sequence": 0,
         "computed_at": now,
+        "changed_at": now,
+        "cancelled_at": None,
     }
+
+
+def _update(row: DeadlineRow, deadline: Deadline, now: datetime) -> None:
+    flags = ",".join(deadline.flags)
+    # Anything a calendar shows changed: clients replace the event on a higher SEQUENCE.
+    shown = (deadline.date, deadline.act_by, deadline.citation, flags)
+    if (row.date, row.act_by, row.citation, row.flags) != shown or row.cancelled_at:
+        row.sequence += 1
+        row.changed_at = now
+    row.date, row.act_by, row.citation, row.flags = shown
+    row.kind, row.rule_id, row.rule_version = deadline.kind, deadline.rule_id, deadline.rule_version
+    row.computed_at = now
+    row.cancelled_at = None

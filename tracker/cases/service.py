@@ -170,7 +170,10 @@ def add_filing(
             number = normalise_receipt(receipt)
         except ValueError as exc:
             raise InvalidInputError(f"receipt {receipt!r}: {exc}") from None
-        other = session.exec(select(Filing).where(Filing.receipt_number == number)).first()
+        # No autoflush: a bulk import adds many filings, and flushing before each check
+        # would write row by row. The unique constraint still guards what is unflushed.
+        with session.no_autoflush:
+            other = session.exec(select(Filing.id).where(Filing.receipt_number == number)).first()
         if other is not None:
             raise InvalidInputError(f"receipt {number} is already recorded on another filing")
     filing = Filing(

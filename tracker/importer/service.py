@@ -224,9 +224,11 @@ class _Writer:
         )
         if rep is None:
             rep = Representative(name=row.representative_name, email=email, created_at=self.now)
-        rep.name = row.representative_name
-        self.session.add(rep)
-        self.session.flush()
+            self.session.add(rep)
+            self.session.flush()
+        elif rep.name != row.representative_name:
+            rep.name = row.representative_name
+            self.session.add(rep)
         self.representatives[email] = rep
         return rep.id
 
