@@ -343,6 +343,23 @@ def test_it_records_a_reparole_filing_and_drops_the_reparole_deadlines(examples:
     assert examples.deadline("E01", "unlawful_presence_180")["flags"] == ["at_risk"]
 
 
+def test_it_approves_the_request_and_plans_the_next_reparole_when_reparoled(
+    examples: Cli,
+) -> None:
+    examples.ok(
+        "case", "status", "E01", "reparole_pending", "--reason", "filed", "--receipt",
+        "IOE0123456789", "--form", "I-131", "--now", TODAY,
+    )  # fmt: skip
+    examples.ok(
+        "case", "status", "E01", "paroled", "--reason", "I-797 approval", "--new-expiry",
+        "2029-08-31", "--date", "2027-08-01", "--now", TODAY,
+    )  # fmt: skip
+    e01 = examples.show("E01")
+    assert [(f["decision"]) for f in e01["filings"]] == ["approved"]
+    assert examples.deadline("E01", "reparole_file_by")["date"] == "2029-06-02"
+    assert examples.deadline("E01", "unlawful_presence_180")["flags"] == []
+
+
 def test_it_refuses_a_receipt_already_on_another_case(examples: Cli) -> None:
     before = table_counts(examples.engine)
     result = examples.run(

@@ -210,6 +210,17 @@ def test_it_drops_the_reparole_deadlines_once_an_i131_is_filed(
     assert not kinds(case, ruleset) & REPAROLE_KINDS
 
 
+def test_it_plans_the_next_reparole_once_a_new_grant_follows_the_old_request(
+    ruleset: RuleSet,
+) -> None:
+    # The I-131 of 2026-01-05 was for the first grant; the re-parole granted on 2027-03-10
+    # runs to 2029-03-09 and needs its own request.
+    renewed = grant(END, date(2029, 3, 9), GrantSource.REPAROLE, sequence=1)
+    case = facts(grants=(grant(), renewed), filings=(filing(Form.I131, Decision.APPROVED),))
+    assert dates(only(case, ruleset, K.REPAROLE_FILE_BY)) == (date(2028, 12, 9),) * 2
+    assert dates(only(case, ruleset, K.REPAROLE_WINDOW_OPENS)) == (date(2028, 9, 10),) * 2
+
+
 def test_it_keeps_the_reparole_deadlines_after_a_withdrawn_i131(ruleset: RuleSet) -> None:
     case = facts(filings=(filing(Form.I131, Decision.WITHDRAWN),))
     assert kinds(case, ruleset) >= REPAROLE_KINDS

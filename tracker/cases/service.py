@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from tracker.cases.deadlines import DeadlineChange, refresh_case
 from tracker.domain.identifiers import normalise_receipt
-from tracker.domain.model import Form, GrantSource, Status
+from tracker.domain.model import Decision, Form, GrantSource, Status
 from tracker.domain.rules import RuleSet
 from tracker.domain.status import check_transition
 from tracker.errors import InvalidInputError
@@ -48,15 +48,17 @@ def change_status(
     today = now.date()
     if request.target == Status.PAROLED:
         assert request.new_expiry is not None
+        start = request.effective or today
         add_grant(
             session,
             case,
-            start=request.effective or today,
+            start=start,
             expiry=request.new_expiry,
             source=GrantSource.REPAROLE,
             actor=request.actor,
             now=now,
         )
+        approve_pending_reparole(session, case, start, now)
     if request.target == Status.TERMINATED:
         assert request.effective is not None
         # The notice is recorded today; parole ends on the date the notice gives.
@@ -186,6 +188,20 @@ def add_filing(
     )
     session.add(filing)
     return filing
+
+
+def approve_pending_reparole(session: Session, case: Case, on: date, now: datetime) -> None:
+    """A new grant answers the pending re-parole request (I-131): record it as approved."""
+    pending = session.exec(
+        select(Filing).where(
+            Filing.case_id == case.id, Filing.form == Form.I131, col(Filing.decision).is_(None)
+        )
+    ).all()
+    for filing in pending:
+        filing.decision = Decision.APPROVED
+        filing.decided_on = on
+        filing.updated_at = now
+        session.add(filing)
 
 
 def refresh(session: Session, case: Case, ruleset: RuleSet, now: datetime) -> list[DeadlineChange]:

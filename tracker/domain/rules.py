@@ -28,7 +28,7 @@ from tracker.domain.model import (
     Program,
     Status,
 )
-from tracker.domain.parole import effective_end, first_admission
+from tracker.domain.parole import current_grant, effective_end, first_admission
 
 FilingState = Literal["filed", "pending", "approved"]
 FORMULAS = ("end_offset", "anniversary", "recorded_date", "tps_window")
@@ -38,13 +38,23 @@ RECORDED_FIELDS = ("work_permit_expiry",)
 
 @dataclass(frozen=True)
 class FilingCondition:
-    """Matches a case that has a filing of `form` in `state`."""
+    """Matches a case that has a filing of `form` in `state`.
+
+    With `since_grant`, only filings made during the current grant count: a re-parole
+    request filed for an earlier grant says nothing about the next one.
+    """
 
     form: Form
     state: FilingState
+    since_grant: bool = False
 
-    def matches(self, filings: Sequence[FilingFacts]) -> bool:
-        return any(f.form == self.form and _in_state(f, self.state) for f in filings)
+    def matches(self, filings: Sequence[FilingFacts], grant_start: date) -> bool:
+        return any(
+            f.form == self.form
+            and _in_state(f, self.state)
+            and (not self.since_grant or f.filed >= grant_start)
+            for f in filings
+        )
 
 
 def _in_state(filing: FilingFacts, state: FilingState) -> bool:
@@ -121,12 +131,13 @@ def _applies(rule: Rule, facts: CaseFacts) -> bool:
         return False
     if rule.citizenship is not None and facts.citizenship not in rule.citizenship:
         return False
-    return not any(c.matches(facts.filings) for c in rule.suppressed_by)
+    start = current_grant(facts.grants).start
+    return not any(c.matches(facts.filings, start) for c in rule.suppressed_by)
 
 
 def _apply(rule: Rule, facts: CaseFacts, end: date, ruleset: RuleSet) -> list[Deadline]:
     flags: list[str] = []
-    if any(c.matches(facts.filings) for c in rule.at_risk_when):
+    if any(c.matches(facts.filings, current_grant(facts.grants).start) for c in rule.at_risk_when):
         flags.append("at_risk")
     if rule.formula == "tps_window":
         return _tps_deadlines(rule, facts, ruleset)

@@ -219,10 +219,15 @@ def _conditions(
         raise where.error(table, i, key, 'must be a list like [{ form = "I-589", when = "filed" }]')
     conditions = []
     for item in value:
-        if set(item) != {"form", "when"}:
-            raise where.error(table, i, key, "each entry needs exactly `form` and `when`")
+        if not {"form", "when"} <= set(item) <= {"form", "when", "since_grant"}:
+            raise where.error(
+                table, i, key, "each entry needs `form` and `when`, and may have `since_grant`"
+            )
         form = _enum(Form, str(item["form"]), where, table, i, key)
         if item["when"] not in ("filed", "pending", "approved"):
             raise where.error(table, i, key, "`when` must be filed, pending or approved")
-        conditions.append(FilingCondition(form=form, state=item["when"]))
+        since_grant = item.get("since_grant", False)
+        if not isinstance(since_grant, bool):
+            raise where.error(table, i, key, "`since_grant` must be true or false")
+        conditions.append(FilingCondition(form=form, state=item["when"], since_grant=since_grant))
     return tuple(conditions)

@@ -13,7 +13,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from tracker.cases.deadlines import refresh_case
-from tracker.cases.service import add_filing, add_grant, record_status, refresh
+from tracker.cases.service import (
+    add_filing,
+    add_grant,
+    approve_pending_reparole,
+    record_status,
+    refresh,
+)
 from tracker.domain.model import CaseFacts, FilingFacts, Form, GrantFacts, GrantSource, Status
 from tracker.domain.parole import current_grant
 from tracker.domain.rules import RuleSet
@@ -326,6 +332,8 @@ class _Writer:
             note=None if reparole else "expiry corrected by import",
         )  # fmt: skip
         self.report.grants_added += 1
+        if reparole:
+            approve_pending_reparole(self.session, case, row.parole_start, self.now)
         if reparole and case.status in (Status.EXPIRED, Status.REPAROLE_PENDING):
             reason = "re-parole grant imported"
             record_status(self.session, case, Status.PAROLED, self.actor, reason, self.now)
