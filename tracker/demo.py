@@ -10,8 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from tracker.domain.rules import RuleSet
+from tracker.importer.report import ImportReport
 from tracker.importer.rows import COLUMNS
-from tracker.importer.service import ImportOptions, ImportReport, import_file
+from tracker.importer.service import ImportOptions, import_file
 from tracker.store.db import session_scope
 from tracker.store.models import Case
 

@@ -30,8 +30,9 @@ from sqlmodel import select
 
 from tracker.bootstrap import read_ruleset
 from tracker.domain.rules import RuleSet
+from tracker.importer.report import ImportReport
 from tracker.importer.rows import COLUMNS
-from tracker.importer.service import ImportOptions, ImportReport, import_file
+from tracker.importer.service import ImportOptions, import_file
 from tracker.store.db import make_engine, session_scope
 from tracker.store.migrate import upgrade
 from tracker.store.models import Case, DeadlineRow, Filing

@@ -13,8 +13,9 @@ from sqlmodel import col, select
 
 from tracker.bootstrap import App
 from tracker.domain.model import DeadlineKind, GrantSource
+from tracker.importer.report import ImportReport
 from tracker.importer.rows import RowError
-from tracker.importer.service import ImportOptions, ImportReport, import_file
+from tracker.importer.service import ImportOptions, import_file
 from tracker.store.db import session_scope
 from tracker.store.models import Case, DeadlineRow, Filing, Grant, Parolee
 

@@ -7,7 +7,8 @@ import typer
 
 from tracker.cli.common import NowOption, actor, make_app, warn
 from tracker.errors import InvalidInputError
-from tracker.importer.service import ImportOptions, ImportReport, import_file
+from tracker.importer.report import ImportReport
+from tracker.importer.service import ImportOptions, import_file
 
 
 def import_command(

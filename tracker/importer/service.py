@@ -5,57 +5,22 @@ does every step, database checks included, and then rolls back.
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
 
-from tracker.cases.deadlines import refresh_case
-from tracker.cases.service import (
-    add_filing,
-    add_grant,
-    approve_pending_reparole,
-    record_status,
-    refresh,
-)
-from tracker.domain.model import CaseFacts, FilingFacts, Form, GrantFacts, GrantSource, Status
-from tracker.domain.parole import current_grant
 from tracker.domain.rules import RuleSet
 from tracker.importer.reader import FileProblems, records
 from tracker.importer.rejects import write_rejects
+from tracker.importer.report import ImportReport
 from tracker.importer.rows import ImportRow, RowError, parse_row
+from tracker.importer.writer import CaseWriter
 from tracker.store import audit
 from tracker.store.db import session_scope
-from tracker.store.models import Case, Filing, Grant, Parolee, Representative, must_id
 
 BATCH = 500
-PENDING_STATUS = {
-    Form.I131: Status.REPAROLE_PENDING,
-    Form.I589: Status.OTHER_STATUS_PENDING,
-    Form.I485: Status.OTHER_STATUS_PENDING,
-    Form.I821: Status.OTHER_STATUS_PENDING,
-}
-
-
-@dataclass
-class ImportReport:
-    """What an import did, or would do on a dry run, and every bad row."""
-
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    grants_added: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    written: bool = False
-    # The file as a whole could not be read: nothing can be imported, even skipping rows.
-    unreadable: bool = False
-
-    @property
-    def bad_lines(self) -> set[int]:
-        return {e.line for e in self.errors}
 
 
 @dataclass(frozen=True)
@@ -88,7 +53,7 @@ def import_file(
         if report.errors and not options.skip_invalid:
             return report
         with session_scope(engine) as session:
-            writer = _Writer(session, ruleset, now, options.actor, report)
+            writer = CaseWriter(session, ruleset, now, options.actor, report)
             for batch in _batches(_good_rows(path, now, options, report.bad_lines)):
                 writer.write(batch)
                 progress(len(batch))
@@ -169,248 +134,3 @@ def _batches(rows: Iterator[ImportRow]) -> Iterator[list[ImportRow]]:
             batch = []
     if batch:
         yield batch
-
-
-class _Writer:
-    """Writes checked rows, a batch at a time, in the caller's transaction."""
-
-    def __init__(
-        self, session: Session, ruleset: RuleSet, now: datetime, actor: str, report: ImportReport
-    ) -> None:
-        self.session = session
-        self.ruleset = ruleset
-        self.now = now
-        self.actor = actor
-        self.report = report
-        self.representatives: dict[str, Representative] = {}
-
-    def write(self, rows: list[ImportRow]) -> None:
-        ids = [r.external_id for r in rows]
-        existing = {
-            c.external_id: (c, p)
-            for c, p in self.session.exec(
-                select(Case, Parolee).join(Parolee).where(col(Case.external_id).in_(ids))
-            ).all()
-        }
-        receipts = [r.receipt_number for r in rows if r.receipt_number]
-        owners = {
-            f.receipt_number: f.case_id
-            for f in self.session.exec(
-                select(Filing).where(col(Filing.receipt_number).in_(receipts))
-            ).all()
-        }
-        fresh = []
-        for row in rows:
-            found = existing.get(row.external_id)
-            owner = owners.get(row.receipt_number or "")
-            if owner is not None and (found is None or owner != found[0].id):
-                self._reject(row, "receipt_number", row.receipt_number, "already on another case")
-            elif found is None:
-                fresh.append(row)
-            else:
-                self._update(row, *found)
-        self._create(fresh)
-        self.session.flush()
-        # Keep memory flat on large files: nothing of this batch is needed again.
-        self.session.expunge_all()
-        self.representatives.clear()
-
-    def _reject(self, row: ImportRow, column: str, value: str | None, reason: str) -> None:
-        self.report.errors.append(RowError(row.line, column, value or "", reason))
-
-    def _representative(self, row: ImportRow) -> int | None:
-        email = row.representative_email
-        if email is None or row.representative_name is None:
-            return None
-        rep = (
-            self.representatives.get(email)
-            or self.session.exec(
-                select(Representative).where(Representative.email == email)
-            ).first()
-        )
-        if rep is None:
-            rep = Representative(name=row.representative_name, email=email, created_at=self.now)
-            self.session.add(rep)
-            self.session.flush()
-        elif rep.name != row.representative_name:
-            rep.name = row.representative_name
-            self.session.add(rep)
-        self.representatives[email] = rep
-        return rep.id
-
-    def _create(self, rows: list[ImportRow]) -> None:
-        if not rows:
-            return
-        parolees = [
-            Parolee.model_validate(
-                {"created_at": self.now, "updated_at": self.now, **_person(r, self.now)}
-            )
-            for r in rows
-        ]
-        self.session.add_all(parolees)
-        self.session.flush()
-        cases = [
-            Case(
-                external_id=r.external_id,
-                parolee_id=must_id(p.id),
-                representative_id=self._representative(r),
-                program=r.program,
-                status=_initial_status(r),
-                end_date=r.parole_expiry,
-                work_permit_expiry=r.work_permit_expiry,
-                created_at=self.now,
-                updated_at=self.now,
-            )
-            for r, p in zip(rows, parolees, strict=True)
-        ]
-        self.session.add_all(cases)
-        self.session.flush()
-        for row, case, parolee in zip(rows, cases, parolees, strict=True):
-            self._add_children(row, case)
-            refresh_case(
-                self.session,
-                case,
-                parolee,
-                self.ruleset,
-                self.now,
-                facts=_facts(row, case),
-                is_new=True,
-            )
-        self.report.created += len(rows)
-
-    def _add_children(self, row: ImportRow, case: Case) -> None:
-        add_grant(
-            self.session, case, start=row.parole_start, expiry=row.parole_expiry,
-            source=GrantSource.INITIAL, actor=self.actor, now=self.now,
-        )  # fmt: skip
-        if row.form_type and row.filed_date:
-            self._add_filing(row, case)
-        reason = "imported"
-        record_status(self.session, case, case.status, self.actor, reason, self.now, initial=True)
-
-    def _update(self, row: ImportRow, case: Case, parolee: Parolee) -> None:
-        grants = self.session.exec(select(Grant).where(Grant.case_id == case.id)).all()
-        newest = current_grant(
-            GrantFacts(g.start_date, g.expiry_date, g.source, g.id or 0) for g in grants
-        )
-        if row.parole_start < newest.start:
-            reason = (
-                f"older than the newest grant on record (starting {newest.start}); not imported"
-            )
-            self._reject(row, "parole_start", row.parole_start.isoformat(), reason)
-            return
-        changed = _assign(parolee, **_person(row, self.now, parolee))
-        changed += _assign(
-            case,
-            program=row.program,
-            work_permit_expiry=row.work_permit_expiry,
-            representative_id=self._representative(row),
-        )
-        if (row.parole_start, row.parole_expiry) != (newest.start, newest.expiry):
-            changed.append("grant")
-            self._add_grant(row, case, newest.start)
-        if row.form_type and row.filed_date:
-            changed += self._upsert_filing(row, case)
-        if not changed:
-            self.report.unchanged += 1
-            return
-        parolee.updated_at = case.updated_at = self.now
-        self.session.add_all([parolee, case])
-        refresh(self.session, case, self.ruleset, self.now)
-        audit.record(
-            self.session, at=self.now, actor=self.actor, action="case.updated", entity="case",
-            entity_id=case.id, fields=",".join(sorted(set(changed))),
-        )  # fmt: skip
-        self.report.updated += 1
-
-    def _add_grant(self, row: ImportRow, case: Case, newest_start: date) -> None:
-        reparole = row.parole_start != newest_start
-        add_grant(
-            self.session, case, start=row.parole_start, expiry=row.parole_expiry,
-            source=GrantSource.REPAROLE if reparole else GrantSource.CORRECTION,
-            actor=self.actor, now=self.now,
-            note=None if reparole else "expiry corrected by import",
-        )  # fmt: skip
-        self.report.grants_added += 1
-        if reparole:
-            approve_pending_reparole(self.session, case, row.parole_start, self.now)
-        if reparole and case.status in (Status.EXPIRED, Status.REPAROLE_PENDING):
-            reason = "re-parole grant imported"
-            record_status(self.session, case, Status.PAROLED, self.actor, reason, self.now)
-
-    def _add_filing(self, row: ImportRow, case: Case) -> None:
-        assert row.filed_date is not None
-        add_filing(
-            self.session, case, form=row.form_type, receipt=row.receipt_number,
-            filed=row.filed_date, now=self.now,
-        )  # fmt: skip
-
-    def _upsert_filing(self, row: ImportRow, case: Case) -> list[str]:
-        query = select(Filing).where(Filing.case_id == case.id)
-        if row.receipt_number:
-            query = query.where(Filing.receipt_number == row.receipt_number)
-        else:
-            query = query.where(Filing.form == row.form_type, Filing.filed_date == row.filed_date)
-        filing = self.session.exec(query).first()
-        if filing is None:
-            self._add_filing(row, case)
-            pending = PENDING_STATUS.get(row.form_type) if row.form_type else None
-            if pending and case.status == Status.PAROLED:
-                reason = f"{row.form_type} filing imported"
-                record_status(
-                    self.session, case, pending, self.actor, reason, self.now, row.filed_date
-                )
-            return ["filing"]
-        changed = _assign(filing, form=row.form_type, filed_date=row.filed_date)
-        if changed:
-            filing.updated_at = self.now
-            self.session.add(filing)
-        return changed
-
-
-def _person(row: ImportRow, now: datetime, current: Parolee | None = None) -> dict[str, object]:
-    consent_at = current.sms_consent_at if current else None
-    withdrawn_at = current.sms_consent_withdrawn_at if current else None
-    consenting = consent_at is not None and withdrawn_at is None
-    if row.sms_consent and not consenting:
-        consent_at, withdrawn_at = now, None
-    elif not row.sms_consent and consenting:
-        withdrawn_at = now
-    return {
-        "full_name": row.full_name,
-        "phone": row.phone,
-        "language": row.language,
-        "timezone": row.timezone,
-        "citizenship": row.citizenship,
-        "arrival_date": row.arrival_date,
-        "a_number": row.a_number,
-        "sms_consent_at": consent_at,
-        "sms_consent_withdrawn_at": withdrawn_at,
-    }
-
-
-def _assign(target: object, **values: object) -> list[str]:
-    """Set attributes that differ; return the names of those that changed."""
-    changed = [name for name, value in values.items() if getattr(target, name) != value]
-    for name in changed:
-        setattr(target, name, values[name])
-    return changed
-
-
-def _initial_status(row: ImportRow) -> Status:
-    return PENDING_STATUS.get(row.form_type, Status.PAROLED) if row.form_type else Status.PAROLED
-
-
-def _facts(row: ImportRow, case: Case) -> CaseFacts:
-    filings: tuple[FilingFacts, ...] = ()
-    if row.form_type and row.filed_date:
-        filings = (FilingFacts(form=row.form_type, filed=row.filed_date),)
-    return CaseFacts(
-        program=row.program,
-        status=case.status,
-        arrival=row.arrival_date,
-        citizenship=row.citizenship,
-        work_permit_expiry=row.work_permit_expiry,
-        grants=(GrantFacts(row.parole_start, row.parole_expiry, GrantSource.INITIAL),),
-        filings=filings,
-    )
