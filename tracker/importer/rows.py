@@ -42,7 +42,8 @@ class RowError:
     def __str__(self) -> str:
         column = f" column {self.column}" if self.column else ""
         value = f" ({self.value!r})" if self.value else ""
-        return f"line {self.line}{column}{value}: {self.reason}"
+        where = f"line {self.line}" if self.line else "file"
+        return f"{where}{column}{value}: {self.reason}"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ job asks the database what is due and every change is idempotent.
 """
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -39,7 +40,8 @@ def _add_jobs(scheduler: BaseScheduler, app: App) -> None:
         max_instances=1,
         coalesce=True,
         misfire_grace_time=MISFIRE_GRACE_SECONDS,
-        next_run_time=app.clock.now(),
+        # The ticker runs on wall time (first run at once); the job itself reads app.clock.
+        next_run_time=datetime.now(UTC),
     )
 
 
