@@ -18,6 +18,8 @@ from tracker.settings import load_settings
 from tracker.store.db import make_engine
 from tracker.store.migrate import upgrade
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 # A Sunday afternoon in New York, pinned: no test reads the machine's clock or zone.

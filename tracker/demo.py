@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from tracker.domain.rules import RuleSet
 from tracker.importer.report import ImportReport
 from tracker.importer.rows import COLUMNS
 from tracker.importer.service import ImportOptions, import_file
+from tracker.policies import Policies
 from tracker.store.db import session_scope
 from tracker.store.models import Case
 
@@ -66,7 +66,7 @@ def has_cases(engine: Engine) -> bool:
         return session.exec(select(Case.id).limit(1)).first() is not None
 
 
-def seed(engine: Engine, ruleset: RuleSet, now: datetime, timezone: str) -> ImportReport:
+def seed(engine: Engine, policies: Policies, now: datetime, timezone: str) -> ImportReport:
     """Import the demo cases (again: re-running updates them, never duplicates)."""
     today = now.astimezone(ZoneInfo(timezone)).date()
     with tempfile.TemporaryDirectory() as folder:
@@ -76,4 +76,4 @@ def seed(engine: Engine, ruleset: RuleSet, now: datetime, timezone: str) -> Impo
             writer.writeheader()
             writer.writerows(demo_rows(today))
         options = ImportOptions(actor="demo", default_timezone=timezone)
-        return import_file(engine, path, ruleset, now, options)
+        return import_file(engine, path, policies, now, options)

@@ -27,10 +27,17 @@ class Settings(BaseSettings):
     default_timezone: str = "America/New_York"
     config_dir: Path = Path("config")
 
+    # Who the messages come from, and where people get help; both appear in SMS texts.
+    org_name: str = "Parole Tracker demo"
+    help_contact: str = "your legal representative"
+
+    sms_backend: Literal["console", "twilio"] = "console"
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_from_number: str | None = None
+    # Only tests change this: they point the real SDK at a fake server on loopback.
+    twilio_api_base_url: str = "https://api.twilio.com"
 
     uscis_client_id: str | None = None
     uscis_client_secret: SecretStr | None = None
@@ -58,12 +65,30 @@ class Settings(BaseSettings):
             ) from None
         return value
 
-    @field_validator("public_base_url", "uscis_base_url")
+    @field_validator("public_base_url", "uscis_base_url", "twilio_api_base_url")
     @classmethod
     def _url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _twilio_complete(self) -> "Settings":
+        if self.sms_backend != "twilio":
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("TWILIO_ACCOUNT_SID", self.twilio_account_sid),
+                ("TWILIO_AUTH_TOKEN", self.twilio_auth_token),
+            )
+            if not value
+        ]
+        if not (self.twilio_messaging_service_sid or self.twilio_from_number):
+            missing.append("TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
+        if missing:
+            raise ValueError("SMS_BACKEND=twilio needs " + ", ".join(missing))
+        return self
 
     @model_validator(mode="after")
     def _secure_outside_development(self) -> "Settings":

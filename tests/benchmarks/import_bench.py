@@ -28,11 +28,12 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from tracker.bootstrap import read_ruleset
-from tracker.domain.rules import RuleSet
+from tracker.bootstrap import App
 from tracker.importer.report import ImportReport
 from tracker.importer.rows import COLUMNS
 from tracker.importer.service import ImportOptions, import_file
+from tracker.policies import Policies
+from tracker.settings import load_settings
 from tracker.store.db import make_engine, session_scope
 from tracker.store.migrate import upgrade
 from tracker.store.models import Case, DeadlineRow, Filing
@@ -207,10 +208,10 @@ class Timed:
     seconds: float
 
 
-def timed_import(engine: Engine, path: Path, ruleset: RuleSet, rows: int) -> Timed:
+def timed_import(engine: Engine, path: Path, policies: Policies, rows: int) -> Timed:
     options = ImportOptions(actor="benchmark", default_timezone=ZONE)
     started = time.perf_counter()
-    report = import_file(engine, path, ruleset, NOW, options, progress=progress_printer(rows))
+    report = import_file(engine, path, policies, NOW, options, progress=progress_printer(rows))
     seconds = time.perf_counter() - started
     if report.errors:
         shown = "\n".join(str(e) for e in report.errors[:10])
@@ -250,7 +251,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed of the fake cases")
     args = parser.parse_args(argv)
-    ruleset = read_ruleset(ROOT / "config" / "rules.toml")
+    # The real policies: deadlines and the reminders (welcome messages) an import plans.
+    policies = App(settings=load_settings(config_dir=ROOT / "config")).policies
     results: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="import-bench-") as folder:
         work = Path(folder)
@@ -264,9 +266,9 @@ def main(argv: list[str] | None = None) -> None:
             already = stored_counts(engine)[0]
             if already:
                 sys.stderr.write(f"note: {url} already holds {already:,} case(s)\n")
-            first = timed_import(engine, csv_path, ruleset, args.rows)
+            first = timed_import(engine, csv_path, policies, args.rows)
             rss_after_import = peak_rss_mib()
-            again = timed_import(engine, csv_path, ruleset, args.rows)
+            again = timed_import(engine, csv_path, policies, args.rows)
             cases, deadlines, filings = stored_counts(engine)
         finally:
             engine.dispose()
@@ -294,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
             small_engine = fresh_engine(f"sqlite:///{work / 'small.db'}")
             try:
                 tracemalloc.start()
-                traced = timed_import(small_engine, small, ruleset, args.tracemalloc_rows)
+                traced = timed_import(small_engine, small, policies, args.tracemalloc_rows)
                 _, peak = tracemalloc.get_traced_memory()
                 tracemalloc.stop()
             finally:

@@ -25,7 +25,7 @@ def test_it_produces_exactly_the_expected_deadlines(app: App) -> None:
     report = import_file(
         app.engine,
         EXAMPLES / "cases.csv",
-        app.ruleset,
+        app.policies,
         NOW,
         ImportOptions(actor="test", default_timezone="America/New_York"),
     )

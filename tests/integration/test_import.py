@@ -103,7 +103,7 @@ def options(
 def run_import(
     app: App, path: Path, opts: ImportOptions | None = None, now: datetime = NOW
 ) -> ImportReport:
-    return import_file(app.engine, path, app.ruleset, now, opts or options())
+    return import_file(app.engine, path, app.policies, now, opts or options())
 
 
 def seed(app: App, tmp_path: Path, *rows: Mapping[str, str]) -> None:

@@ -1,7 +1,5 @@
 """The scheduled jobs: what they do, and how APScheduler is told to run them."""
 
-from datetime import timedelta
-
 from sqlmodel import select
 
 from tracker.bootstrap import App
@@ -16,7 +14,7 @@ from ..conftest import NOW, SHARED
 
 def test_it_marks_ended_cases_expired_as_the_system(app: App) -> None:
     options = ImportOptions(actor="test", default_timezone="America/New_York")
-    import_file(app.engine, SHARED / "examples" / "cases.csv", app.ruleset, NOW, options)
+    import_file(app.engine, SHARED / "examples" / "cases.csv", app.policies, NOW, options)
     expire_job(app)
     expire_job(app)  # a second tick changes nothing more
     with session_scope(app.engine) as session:
@@ -30,9 +28,10 @@ def test_it_marks_ended_cases_expired_as_the_system(app: App) -> None:
 
 
 def test_it_runs_each_job_once_at_a_time_and_tolerates_a_late_start(app: App) -> None:
-    ticker = Ticker(app)
-    job = ticker.scheduler.get_job("expire")
-    assert job.max_instances == 1
-    assert job.coalesce is True
-    # APScheduler's default (1 s) would drop a run that starts a little late.
-    assert timedelta(seconds=job.misfire_grace_time) >= timedelta(seconds=MISFIRE_GRACE_SECONDS)
+    ticker = Ticker(app, app.dispatcher())
+    for name in ("expire", "plan", "dispatch"):
+        job = ticker.scheduler.get_job(name)
+        assert job.max_instances == 1
+        assert job.coalesce is True
+        # APScheduler's default (1 s) would drop a run that starts a little late.
+        assert job.misfire_grace_time >= MISFIRE_GRACE_SECONDS

@@ -1,32 +1,22 @@
 """Keeps each case's stored deadlines and end date equal to what the rules compute."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from tracker.domain.model import CaseFacts, Deadline, FilingFacts, GrantFacts
+from tracker.alerts.planner import plan_case
+from tracker.domain.model import (
+    CaseFacts,
+    Deadline,
+    DeadlineChange,
+    FilingFacts,
+    GrantFacts,
+)
 from tracker.domain.parole import effective_end
-from tracker.domain.rules import RuleSet, compute_deadlines
+from tracker.domain.rules import compute_deadlines
+from tracker.policies import Policies
 from tracker.store.models import Case, DeadlineRow, Filing, Grant, Parolee, ProgramTermination
-
-
-@dataclass(frozen=True)
-class DeadlineChange:
-    """A deadline that appears, moves or goes away when a case is recomputed."""
-
-    slot: str
-    old_date: date | None
-    new_date: date | None
-    old_act_by: date | None = None
-    new_act_by: date | None = None
-
-    @property
-    def what(self) -> str:
-        if self.old_date is None:
-            return "added"
-        return "removed" if self.new_date is None else "moved"
 
 
 def case_facts(session: Session, case: Case, parolee: Parolee) -> CaseFacts:
@@ -88,7 +78,7 @@ def refresh_case(
     session: Session,
     case: Case,
     parolee: Parolee,
-    ruleset: RuleSet,
+    policies: Policies,
     now: datetime,
     *,
     facts: CaseFacts | None = None,
@@ -101,12 +91,20 @@ def refresh_case(
     facts = facts or case_facts(session, case, parolee)
     case.end_date = effective_end(facts.grants)
     session.add(case)
-    computed = compute_deadlines(facts, ruleset)
+    computed = compute_deadlines(facts, policies.deadlines)
     assert case.id is not None, "flush the case before refreshing it"
     rows = [] if is_new else stored_deadlines(session, case.id)
     # Compare before storing: _store updates these same row objects in place.
     changes = changes_between(rows, computed)
     _store(session, case.id, rows, computed, now)
+    if policies.reminders is not None:
+        # Same transaction: a change and the reminders it calls for commit together.
+        by_act_by = sorted(computed, key=lambda d: d.act_by)
+        known = [DeadlineRow.model_validate(_new_row(case.id, d, now)) for d in by_act_by]
+        plan_case(
+            session, case, parolee, policies.reminders, now, changes,
+            deadlines=known if is_new else None, existing=[] if is_new else None,
+        )  # fmt: skip
     return changes
 
 

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from tracker.cases.service import has_pending_filing, record_status, refresh
 from tracker.clock import Clock, local_today
 from tracker.domain.model import Form, Status
-from tracker.domain.rules import RuleSet
+from tracker.policies import Policies
 from tracker.store.db import session_scope
 from tracker.store.models import Case, Parolee
 
@@ -19,7 +19,7 @@ WATCHED = (Status.PAROLED, Status.REPAROLE_PENDING, Status.OTHER_STATUS_PENDING,
 BATCH = 500
 
 
-def mark_expired(engine: Engine, ruleset: RuleSet, clock: Clock) -> int:
+def mark_expired(engine: Engine, policies: Policies, clock: Clock) -> int:
     """Move every ended case with no pending application to `expired`; return how many."""
     now = clock.now()
     # Parole ends at the close of its last day in the person's own zone; no zone is more
@@ -48,5 +48,5 @@ def mark_expired(engine: Engine, ruleset: RuleSet, clock: Clock) -> int:
                     continue
                 reason = f"parole ended on {case.end_date} and no application is pending"
                 record_status(session, case, Status.EXPIRED, SYSTEM, reason, now, case.end_date)
-                refresh(session, case, ruleset, now)
+                refresh(session, case, policies, now)
                 moved += 1

@@ -7,13 +7,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from tracker.cases.deadlines import (
-    DeadlineChange,
     case_facts,
     changes_between,
     refresh_case,
     stored_deadlines,
 )
+from tracker.domain.model import DeadlineChange
 from tracker.domain.rules import RuleSet, compute_deadlines
+from tracker.policies import Policies
 from tracker.store.db import session_scope
 from tracker.store.models import Case, Parolee
 
@@ -52,7 +53,7 @@ def diff_all(engine: Engine, ruleset: RuleSet) -> Iterator[tuple[str, list[Deadl
             session.expunge_all()
 
 
-def apply_all(engine: Engine, ruleset: RuleSet, now: datetime) -> int:
+def apply_all(engine: Engine, policies: Policies, now: datetime) -> int:
     """Recompute and store every case's deadlines; return how many cases changed.
 
     Each page commits on its own, so a million cases never make one long transaction;
@@ -66,6 +67,6 @@ def apply_all(engine: Engine, ruleset: RuleSet, now: datetime) -> int:
             if not page:
                 return changed
             for case, parolee in page:
-                if refresh_case(session, case, parolee, ruleset, now):
+                if refresh_case(session, case, parolee, policies, now):
                     changed += 1
             last_id = page[-1][0].id or 0

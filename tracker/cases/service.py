@@ -7,12 +7,12 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from tracker.cases.deadlines import DeadlineChange, refresh_case
+from tracker.cases.deadlines import refresh_case
 from tracker.domain.identifiers import normalise_receipt
-from tracker.domain.model import Decision, Form, GrantSource, Status
-from tracker.domain.rules import RuleSet
+from tracker.domain.model import DeadlineChange, Decision, Form, GrantSource, Status
 from tracker.domain.status import check_transition
 from tracker.errors import InvalidInputError
+from tracker.policies import Policies
 from tracker.store.models import Case, Filing, Grant, Parolee, StatusChange, must_id
 
 
@@ -31,7 +31,7 @@ class StatusRequest:
 
 
 def change_status(
-    session: Session, case: Case, request: StatusRequest, ruleset: RuleSet, now: datetime
+    session: Session, case: Case, request: StatusRequest, policies: Policies, now: datetime
 ) -> list[DeadlineChange]:
     """Move a case to another status, with the grant or filing the move brings."""
     needs = check_transition(case.status, request.target)
@@ -94,7 +94,7 @@ def change_status(
     record_status(
         session, case, request.target, request.actor, request.reason, now, request.effective
     )
-    return refresh(session, case, ruleset, now)
+    return refresh(session, case, policies, now)
 
 
 def record_status(
@@ -204,7 +204,9 @@ def approve_pending_reparole(session: Session, case: Case, on: date, now: dateti
         session.add(filing)
 
 
-def refresh(session: Session, case: Case, ruleset: RuleSet, now: datetime) -> list[DeadlineChange]:
+def refresh(
+    session: Session, case: Case, policies: Policies, now: datetime
+) -> list[DeadlineChange]:
     """Flush pending changes and recompute the case's end and deadlines."""
     try:
         session.flush()
@@ -212,7 +214,7 @@ def refresh(session: Session, case: Case, ruleset: RuleSet, now: datetime) -> li
         raise InvalidInputError(f"the change conflicts with stored data: {exc.orig}") from None
     parolee = session.get(Parolee, case.parolee_id)
     assert parolee is not None
-    return refresh_case(session, case, parolee, ruleset, now)
+    return refresh_case(session, case, parolee, policies, now)
 
 
 def has_pending_filing(session: Session, case_id: int, forms: tuple[Form, ...]) -> bool:

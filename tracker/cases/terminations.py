@@ -8,8 +8,8 @@ from sqlmodel import Session, col, select
 
 from tracker.cases.service import add_grant, refresh
 from tracker.domain.model import Decision, Form, GrantSource, Program, Status
-from tracker.domain.rules import RuleSet
 from tracker.errors import InvalidInputError, NotFoundError
+from tracker.policies import Policies
 from tracker.store import audit
 from tracker.store.models import Case, Filing, Grant, ProgramTermination, TerminationState
 
@@ -42,7 +42,7 @@ class TerminationOutcome:
 
 
 def apply_termination(
-    session: Session, request: TerminationRequest, ruleset: RuleSet, now: datetime, actor: str
+    session: Session, request: TerminationRequest, policies: Policies, now: datetime, actor: str
 ) -> TerminationOutcome:
     """Record the termination and end parole early for every case it reaches.
 
@@ -78,7 +78,7 @@ def apply_termination(
             source=GrantSource.PROGRAM_TERMINATION, actor=actor, now=now,
             termination_id=termination.id,
         )  # fmt: skip
-        refresh(session, case, ruleset, now)
+        refresh(session, case, policies, now)
         _count(outcome, before, case.end_date, now.date())
     audit.record(
         session, at=now, actor=actor, action="termination.applied", entity="program_termination",
@@ -93,7 +93,7 @@ def set_state(
     termination_id: int,
     state: TerminationState,
     reason: str,
-    ruleset: RuleSet,
+    policies: Policies,
     now: datetime,
     actor: str,
 ) -> TerminationOutcome:
@@ -118,7 +118,7 @@ def set_state(
         assert case is not None
         before = case.end_date
         outcome.considered += 1
-        refresh(session, case, ruleset, now)
+        refresh(session, case, policies, now)
         _count(outcome, before, case.end_date, now.date())
     audit.record(
         session, at=now, actor=actor, action=f"termination.{state.value}",

@@ -93,7 +93,7 @@ def _write_rows(rows: Any, output: str) -> None:
 def cases_mark_expired(now: NowOption = None) -> None:
     """Run the daily job by hand: ended cases with nothing pending become expired."""
     app = make_app(now)
-    moved = mark_expired(app.engine, app.ruleset, app.clock)
+    moved = mark_expired(app.engine, app.policies, app.clock)
     typer.echo(f"{moved} case(s) marked expired.")
 
 
@@ -220,7 +220,7 @@ def case_status(
     with session_scope(app.engine) as session:
         case, _ = find_case(session, ref)
         before = case.end_date
-        change_status(session, case, request, app.ruleset, app.clock.now())
+        change_status(session, case, request, app.policies, app.clock.now())
         moved = (
             f" Parole now ends {case.end_date} (was {before})." if case.end_date != before else ""
         )

@@ -38,7 +38,7 @@ def import_command(
     )
     with typer.progressbar(length=_data_lines(path), label="Importing", file=None) as bar:
         report = import_file(
-            app.engine, path, app.ruleset, app.clock.now(), options, progress=bar.update
+            app.engine, path, app.policies, app.clock.now(), options, progress=bar.update
         )
     _print(report, dry_run, skip_invalid, rejects)
 

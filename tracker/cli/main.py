@@ -10,6 +10,7 @@ import uvicorn
 from sqlalchemy.exc import DBAPIError
 
 from tracker import demo
+from tracker.cli.alerts import alerts_app
 from tracker.cli.cases import case_app, cases_app
 from tracker.cli.common import NowOption, close_apps, make_app, warn
 from tracker.cli.imports import import_command
@@ -31,6 +32,7 @@ app.add_typer(cases_app, name="cases")
 app.add_typer(case_app, name="case")
 app.add_typer(rules_app, name="rules")
 app.add_typer(terminations_app, name="terminations")
+app.add_typer(alerts_app, name="alerts")
 app.command("import")(import_command)
 
 
@@ -57,7 +59,7 @@ def demo_command(now: NowOption = None) -> None:
     tracker = make_app(now)
     upgrade(tracker.engine)
     report = demo.seed(
-        tracker.engine, tracker.ruleset, tracker.clock.now(), tracker.settings.default_timezone
+        tracker.engine, tracker.policies, tracker.clock.now(), tracker.settings.default_timezone
     )
     typer.echo(
         f"Demo data: {report.created} new, {report.updated + report.unchanged} already there."
@@ -88,7 +90,8 @@ def web(host: HostOption = "0.0.0.0", port: PortOption = 8000) -> None:
 @app.command("worker")
 def worker() -> None:
     """Run the scheduled jobs (daily status job) in the foreground."""
-    run_worker(make_app())
+    tracker = make_app()
+    run_worker(tracker, tracker.dispatcher())
 
 
 def main() -> None:

@@ -48,5 +48,5 @@ def rules_diff(
 def rules_apply(now: NowOption = None) -> None:
     """Recompute and store every case's deadlines with the current rules."""
     app = make_app(now)
-    changed = apply_all(app.engine, app.ruleset, app.clock.now())
+    changed = apply_all(app.engine, app.policies, app.clock.now())
     typer.echo(f"{changed} case(s) had deadlines added, moved or removed.")

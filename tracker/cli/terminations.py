@@ -51,7 +51,7 @@ def terminations_add(
     )
     try:
         with session_scope(app.engine) as session:
-            outcome = apply_termination(session, request, app.ruleset, instant, actor())
+            outcome = apply_termination(session, request, app.policies, instant, actor())
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -98,7 +98,7 @@ def _set(termination_id: int, state: TerminationState, reason: str, now: str | N
     app = make_app(now)
     with session_scope(app.engine) as session:
         outcome = set_state(
-            session, termination_id, state, reason, app.ruleset, app.clock.now(), actor()
+            session, termination_id, state, reason, app.policies, app.clock.now(), actor()
         )
     _print(outcome, f"Termination {termination_id} is now {state.value}. That moved")
 

@@ -144,3 +144,20 @@ class Deadline:
     def slot(self) -> str:
         """Stable identity of this deadline within its case."""
         return f"{self.kind.value}:{self.key}" if self.key else self.kind.value
+
+
+@dataclass(frozen=True)
+class DeadlineChange:
+    """A deadline that appears, moves or goes away when a case is recomputed."""
+
+    slot: str
+    old_date: date | None
+    new_date: date | None
+    old_act_by: date | None = None
+    new_act_by: date | None = None
+
+    @property
+    def what(self) -> str:
+        if self.old_date is None:
+            return "added"
+        return "removed" if self.new_date is None else "moved"

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from tracker.domain.rules import RuleSet
 from tracker.importer.reader import FileProblems, records
 from tracker.importer.rejects import write_rejects
 from tracker.importer.report import ImportReport
 from tracker.importer.rows import ImportRow, RowError, parse_row
 from tracker.importer.writer import CaseWriter
+from tracker.policies import Policies
 from tracker.store import audit
 from tracker.store.db import session_scope
 
@@ -41,7 +41,7 @@ class _RollBack(Exception):
 def import_file(
     engine: Engine,
     path: Path,
-    ruleset: RuleSet,
+    policies: Policies,
     now: datetime,
     options: ImportOptions,
     progress: Callable[[int], None] = lambda _: None,
@@ -53,7 +53,7 @@ def import_file(
         if report.errors and not options.skip_invalid:
             return report
         with session_scope(engine) as session:
-            writer = CaseWriter(session, ruleset, now, options.actor, report)
+            writer = CaseWriter(session, policies, now, options.actor, report)
             for batch in _batches(_good_rows(path, now, options, report.bad_lines)):
                 writer.write(batch)
                 progress(len(batch))

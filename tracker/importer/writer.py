@@ -18,9 +18,9 @@ from tracker.cases.service import (
 )
 from tracker.domain.model import CaseFacts, FilingFacts, Form, GrantFacts, GrantSource, Status
 from tracker.domain.parole import current_grant
-from tracker.domain.rules import RuleSet
 from tracker.importer.report import ImportReport
 from tracker.importer.rows import ImportRow, RowError
+from tracker.policies import Policies
 from tracker.store import audit
 from tracker.store.models import Case, Filing, Grant, Parolee, Representative, must_id
 
@@ -36,10 +36,10 @@ class CaseWriter:
     """Writes checked rows, a batch at a time, in the caller's transaction."""
 
     def __init__(
-        self, session: Session, ruleset: RuleSet, now: datetime, actor: str, report: ImportReport
+        self, session: Session, policies: Policies, now: datetime, actor: str, report: ImportReport
     ) -> None:
         self.session = session
-        self.ruleset = ruleset
+        self.policies = policies
         self.now = now
         self.actor = actor
         self.report = report
@@ -132,7 +132,7 @@ class CaseWriter:
                 self.session,
                 case,
                 parolee,
-                self.ruleset,
+                self.policies,
                 self.now,
                 facts=_facts(row, case),
                 is_new=True,
@@ -177,7 +177,7 @@ class CaseWriter:
             return
         parolee.updated_at = case.updated_at = self.now
         self.session.add_all([parolee, case])
-        refresh(self.session, case, self.ruleset, self.now)
+        refresh(self.session, case, self.policies, self.now)
         audit.record(
             self.session, at=self.now, actor=self.actor, action="case.updated", entity="case",
             entity_id=case.id, fields=",".join(sorted(set(changed))),

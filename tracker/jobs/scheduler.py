@@ -1,69 +1,111 @@
 """APScheduler 3 as a ticker over interval jobs that are safe to run from several processes.
 
 APScheduler 3 cannot share a job store between processes, so it holds no state here: each
-job asks the database what is due and every change is idempotent.
+job asks the database what is due, claims its work there, and every change is idempotent.
 """
 
 import logging
+import signal
+from collections.abc import Callable
 from datetime import UTC, datetime
+from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from tracker.alerts.dispatcher import Dispatcher
+from tracker.alerts.sweep import plan_due
 from tracker.bootstrap import App
 from tracker.cases.expiry import mark_expired
 
 log = logging.getLogger(__name__)
-EXPIRY_EVERY_MINUTES = 60
 # APScheduler skips a run more than 1 s late by default; a busy machine is later than that.
 MISFIRE_GRACE_SECONDS = 300
+EVERY_SECONDS = {"expire": 3600, "plan": 300, "dispatch": 30}
 
 
 def expire_job(app: App) -> None:
-    """Mark ended cases expired; errors are logged, and the next tick tries again."""
-    try:
-        moved = mark_expired(app.engine, app.ruleset, app.clock)
-    except Exception:
-        log.exception("daily status job failed; it runs again at the next tick")
-        return
-    log.info("status job: %d case(s) marked expired", moved)
-
-
-def _add_jobs(scheduler: BaseScheduler, app: App) -> None:
-    scheduler.add_job(
-        expire_job,
-        "interval",
-        minutes=EXPIRY_EVERY_MINUTES,
-        args=[app],
-        id="expire",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=MISFIRE_GRACE_SECONDS,
-        # The ticker runs on wall time (first run at once); the job itself reads app.clock.
-        next_run_time=datetime.now(UTC),
+    """Mark ended cases expired."""
+    log.info(
+        "status job: %d case(s) marked expired", mark_expired(app.engine, app.policies, app.clock)
     )
+
+
+def plan_job(app: App) -> None:
+    """Plan the reminders that came within reach."""
+    log.info("plan job: %d alert(s) planned", plan_due(app.engine, app.composer, app.clock.now()))
+
+
+def dispatch_job(dispatcher: Dispatcher) -> None:
+    """Send what is due."""
+    outcome = dispatcher.run_once()
+    log.info(
+        "dispatch job: %d sent, %d to retry, %d failed",
+        outcome.sent,
+        outcome.retried,
+        outcome.failed,
+    )
+
+
+def _guarded(name: str, job: Callable[[], None]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job()
+        except Exception:
+            # Logged, not swallowed into an APScheduler warning; the next tick tries again.
+            log.exception("%s job failed; it runs again at its next tick", name)
+
+    return run
+
+
+def _add_jobs(scheduler: BaseScheduler, app: App, dispatcher: Dispatcher) -> None:
+    jobs: dict[str, Callable[[], None]] = {
+        "expire": lambda: expire_job(app),
+        "plan": lambda: plan_job(app),
+        "dispatch": lambda: dispatch_job(dispatcher),
+    }
+    for name, job in jobs.items():
+        scheduler.add_job(
+            _guarded(name, job),
+            "interval",
+            seconds=EVERY_SECONDS[name],
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=MISFIRE_GRACE_SECONDS,
+            # The ticker runs on wall time (first run at once); the jobs read app.clock.
+            next_run_time=datetime.now(UTC),
+        )
 
 
 class Ticker:
     """The jobs on a background thread, for `tracker serve`."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
         self.scheduler = BackgroundScheduler(timezone="UTC")
-        _add_jobs(self.scheduler, app)
+        _add_jobs(self.scheduler, app, dispatcher)
 
     def start(self) -> None:
         self.scheduler.start()
 
     def stop(self) -> None:
+        self.dispatcher.stopping = True
         self.scheduler.shutdown(wait=True)
 
 
-def run_worker(app: App) -> None:
-    """Run the jobs in the foreground until interrupted (`tracker worker`)."""
+def run_worker(app: App, dispatcher: Dispatcher) -> None:
+    """Run the jobs in the foreground; SIGTERM lets the message in flight finish first."""
     scheduler = BlockingScheduler(timezone="UTC")
-    _add_jobs(scheduler, app)
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        log.info("worker stopping")
+    _add_jobs(scheduler, app, dispatcher)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        del frame
+        log.info("signal %d: finishing the message in flight, then stopping", signum)
+        dispatcher.stopping = True
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    scheduler.start()

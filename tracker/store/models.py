@@ -65,6 +65,9 @@ class Parolee(SQLModel, table=True):
     a_number: str | None = Field(default=None, max_length=9)
     sms_consent_at: datetime | None = instant(default=None, nullable=True)
     sms_consent_withdrawn_at: datetime | None = instant(default=None, nullable=True)
+    # Set when the provider says the number cannot receive SMS (e.g. Twilio 21211, 21614).
+    unreachable_at: datetime | None = instant(default=None, nullable=True)
+    unreachable_reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = instant()
     updated_at: datetime = instant()
 
@@ -203,3 +206,85 @@ class AuditEvent(SQLModel, table=True):
     entity: str = Field(max_length=64)
     entity_id: int | None = None
     detail: str = "{}"
+
+
+class AlertState(StrEnum):
+    """The life of one outgoing message."""
+
+    PLANNED = "planned"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SUPPRESSED = "suppressed"
+
+
+class Alert(SQLModel, table=True):
+    """One message to one recipient about one deadline at one offset: the outbox row.
+
+    The unique key makes planning idempotent: a second run, a restart or a second worker
+    cannot plan (and so cannot send) the same reminder twice.
+    """
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "case_id", "kind", "deadline_date", "offset_days", "recipient", name="uq_alert_key"
+        ),
+        sa.Index("ix_alert_state_due", "state", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="parole_case.id", index=True)
+    parolee_id: int = Field(foreign_key="parolee.id", index=True)
+    # A deadline kind for reminders; `welcome` or `date_changed` otherwise.
+    kind: str = Field(max_length=40)
+    deadline_slot: str | None = Field(default=None, max_length=80)
+    deadline_date: dt.date
+    offset_days: int
+    recipient: str = Field(max_length=20)
+    language: str = Field(max_length=10)
+    body: str
+    segments: int
+    due_at: datetime = instant()
+    state: AlertState = Field(sa_type=enum_type(AlertState))
+    attempts: int = 0
+    # Set while a worker holds the alert; a lapsed lease is reconciled before any retry.
+    claimed_by: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = instant(default=None, nullable=True)
+    attempt_started_at: datetime | None = instant(default=None, nullable=True)
+    provider_sid: str | None = Field(default=None, max_length=64, index=True)
+    provider_status: str | None = Field(default=None, max_length=32)
+    error_code: int | None = None
+    reason: str | None = None
+    sent_at: datetime | None = instant(default=None, nullable=True)
+    delivered_at: datetime | None = instant(default=None, nullable=True)
+    created_at: datetime = instant()
+    updated_at: datetime = instant()
+
+
+class InboundMessage(SQLModel, table=True):
+    """A reply from a parolee (or an unknown number), and what we answered."""
+
+    __tablename__ = "inbound_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_sid: str = Field(max_length=64, unique=True)
+    # Unknown numbers are not stored: only the fact that one wrote.
+    parolee_id: int | None = Field(default=None, foreign_key="parolee.id", index=True)
+    body: str | None = None
+    intent: str = Field(max_length=20)
+    reply: str | None = None
+    received_at: datetime = instant(index=True)
+
+
+class JobState(SQLModel, table=True):
+    """Progress of a periodic job that must not redo (or skip) work across restarts."""
+
+    __tablename__ = "job_state"
+
+    name: str = Field(primary_key=True, max_length=64)
+    # The planner sweep has planned every reminder whose local date is on or before this.
+    planned_through: dt.date | None = None
+    last_run_at: datetime | None = instant(default=None, nullable=True)

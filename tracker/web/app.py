@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from tracker.bootstrap import App
 from tracker.jobs.scheduler import Ticker
+from tracker.web.webhooks import webhook_routes
 
 
 def create_app(app: App, *, with_scheduler: bool = False) -> FastAPI:
@@ -15,7 +16,7 @@ def create_app(app: App, *, with_scheduler: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        ticker = Ticker(app) if with_scheduler else None
+        ticker = Ticker(app, app.dispatcher()) if with_scheduler else None
         if ticker:
             ticker.start()
         try:
@@ -26,6 +27,7 @@ def create_app(app: App, *, with_scheduler: bool = False) -> FastAPI:
             app.engine.dispose()
 
     web = FastAPI(title="Parole tracker", lifespan=lifespan)
+    web.include_router(webhook_routes(app))
 
     @web.get("/healthz")
     def healthz(response: Response) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Fakes of the services the tracker talks to, for tests."""

@@ -1,0 +1,274 @@
+"""Reminders end to end: planned from deadlines, sent through the real twilio SDK to the fake
+Twilio server on loopback, delivery reports and replies through the signed webhooks."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+from twilio.request_validator import RequestValidator
+
+from tests.fakes.twilio_server import FakeTwilioServer
+from tracker.alerts.dispatcher import RECONCILE_DELAY, Dispatcher
+from tracker.alerts.sweep import plan_due
+from tracker.bootstrap import App
+from tracker.clock import FixedClock
+from tracker.importer.service import ImportOptions, import_file
+from tracker.settings import load_settings
+from tracker.sms.twilio_backend import TwilioBackend
+from tracker.store.db import session_scope
+from tracker.store.models import Alert, AlertState, InboundMessage, Parolee
+from tracker.web.app import create_app
+
+from ..conftest import NOW, ROOT, table_counts
+
+PUBLIC = "http://testserver"
+HEADER = (
+    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
+    "parole_start,parole_expiry,sms_consent\n"
+)
+PHONE = "+12025550170"
+
+
+class MovableClock(FixedClock):
+    """A pinned clock a test can move forward."""
+
+    def advance(self, delta: timedelta) -> None:
+        self.instant += delta
+
+
+@dataclass
+class World:
+    """The application, its dispatcher on the real SDK, the fake Twilio and the web app."""
+
+    app: App
+    clock: MovableClock
+    twilio: FakeTwilioServer
+    dispatcher: Dispatcher
+    web: TestClient
+
+    def alerts(self) -> list[Alert]:
+        with session_scope(self.app.engine) as session:
+            return list(session.exec(select(Alert).order_by(Alert.id)).all())  # type: ignore[arg-type]
+
+    def parolee(self, phone: str = PHONE) -> Parolee:
+        with session_scope(self.app.engine) as session:
+            found = session.exec(select(Parolee).where(Parolee.phone == phone)).one()
+            return found
+
+    def reply(self, body: str, sid: str = "SM" + "1" * 32, sender: str = PHONE) -> httpx.Response:
+        params = {"MessageSid": sid, "From": sender, "To": self.twilio.from_number, "Body": body}
+        url = f"{PUBLIC}/webhooks/twilio/inbound"
+        signature = RequestValidator(self.twilio.auth_token).compute_signature(url, params)
+        headers = {"X-Twilio-Signature": str(signature)}
+        response: httpx.Response = self.web.post(url, data=params, headers=headers)
+        return response
+
+
+@pytest.fixture
+def world(database_url: str, tmp_path: Path) -> Iterator[World]:
+    clock = MovableClock(NOW)
+    twilio = FakeTwilioServer(clock=clock.now).start()
+    settings = load_settings(
+        database_url=database_url,
+        config_dir=ROOT / "config",
+        public_base_url=PUBLIC,
+        sms_backend="twilio",
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_token=twilio.auth_token,
+        twilio_from_number=twilio.from_number,
+        twilio_api_base_url=twilio.base_url,
+    )
+    app = App(settings=settings, clock=clock)
+    # A short timeout makes the "maybe sent" test quick; nothing else is slow on loopback.
+    http = httpx.Client(timeout=0.5)
+    dispatcher = Dispatcher(
+        engine=app.engine,
+        backend=TwilioBackend(settings, http=http),
+        policy=app.composer.policy,
+        clock=clock,
+        worker="test-worker",
+        status_callback=f"{PUBLIC}/webhooks/twilio/status",
+        sleep=lambda _: None,
+    )
+    with TestClient(create_app(app)) as web:
+        yield World(app, clock, twilio, dispatcher, web)
+    http.close()
+    twilio.stop()
+    app.engine.dispose()
+    assert not twilio.errors
+
+
+def import_one(
+    world: World, tmp_path: Path, *, expiry: str = "2027-08-31", consent: str = "yes"
+) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text(
+        HEADER + f"C1,Test Person,{PHONE},en,America/New_York,U4U,UA,2025-09-01,2025-09-01,"
+        f"{expiry},{consent}\n"
+    )
+    options = ImportOptions(actor="test", default_timezone="America/New_York")
+    report = import_file(world.app.engine, path, world.app.policies, world.clock.now(), options)
+    assert report.errors == []
+
+
+def test_it_welcomes_a_new_case_once_and_sends_it_through_twilio(
+    world: World, tmp_path: Path
+) -> None:
+    import_one(world, tmp_path)
+    alerts = world.alerts()
+    assert [(a.kind, a.state) for a in alerts] == [("welcome", AlertState.PLANNED)]
+    outcome = world.dispatcher.run_once()
+    assert outcome.sent == 1
+    [message] = world.twilio.sent
+    assert message.to == PHONE
+    assert message.body == alerts[0].body
+    assert message.status_callback == f"{PUBLIC}/webhooks/twilio/status"
+    [alert] = world.alerts()
+    assert (alert.state, alert.provider_sid) == (AlertState.SENT, message.sid)
+    # A second pass, a re-plan and a re-import send nothing more.
+    assert world.dispatcher.run_once().sent == 0
+    import_one(world, tmp_path)
+    assert plan_due(world.app.engine, world.app.composer, world.clock.now()) == 0
+    assert world.dispatcher.run_once().sent == 0
+    assert len(world.twilio.sent) == 1
+
+
+def test_it_records_delivery_and_ignores_a_late_sent_report(world: World, tmp_path: Path) -> None:
+    import_one(world, tmp_path)
+    world.dispatcher.run_once()
+    [alert] = world.alerts()
+    assert alert.provider_sid is not None
+    response = world.twilio.deliver(alert.provider_sid, "delivered", client=world.web)
+    assert response is not None and response.status_code == 200
+    response = world.twilio.deliver(alert.provider_sid, "sent", client=world.web)
+    assert response is not None and response.status_code == 200
+    [alert] = world.alerts()
+    assert (alert.state, alert.provider_status) == (AlertState.DELIVERED, "delivered")
+
+
+def test_it_sends_nothing_after_stop(world: World, tmp_path: Path) -> None:
+    import_one(world, tmp_path)
+    response = world.reply("stop")
+    assert response.status_code == 200
+    assert "<Message>" in response.text
+    assert world.parolee().sms_consent_withdrawn_at == NOW
+    assert world.dispatcher.run_once().sent == 0
+    assert world.twilio.sent == []
+    assert [a.state for a in world.alerts()] == [AlertState.CANCELLED]
+
+
+def test_it_retries_after_429_and_500_and_sends_exactly_once(world: World, tmp_path: Path) -> None:
+    import_one(world, tmp_path)
+    world.twilio.fail_next(429, code=20429)
+    assert world.dispatcher.run_once().retried == 1
+    [alert] = world.alerts()
+    assert alert.state == AlertState.PLANNED and alert.due_at > NOW
+    world.clock.advance(timedelta(hours=1))
+    world.twilio.fail_next(500)
+    assert world.dispatcher.run_once().retried == 1
+    # 500 means "maybe sent": nothing is re-sent until the provider's list is checked.
+    assert world.dispatcher.run_once().sent == 0
+    world.clock.advance(RECONCILE_DELAY + timedelta(seconds=1))
+    outcome = world.dispatcher.run_once()
+    assert outcome.reconciled == 1
+    assert outcome.sent == 1
+    assert len(world.twilio.sent) == 1
+    assert world.alerts()[0].state == AlertState.SENT
+
+
+def test_it_reconciles_a_timeout_instead_of_sending_twice(world: World, tmp_path: Path) -> None:
+    import_one(world, tmp_path)
+    world.twilio.delay_next(1.5)
+    assert world.dispatcher.run_once().retried == 1
+    assert world.twilio.wait_for_sent(1)
+    world.clock.advance(RECONCILE_DELAY + timedelta(seconds=1))
+    outcome = world.dispatcher.run_once()
+    assert (outcome.reconciled, outcome.sent) == (1, 1)
+    [alert] = world.alerts()
+    assert alert.state == AlertState.SENT
+    assert alert.provider_sid == world.twilio.sent[0].sid
+    assert len(world.twilio.sent) == 1
+
+
+def test_it_stops_texting_a_number_that_opted_out_at_twilio(world: World, tmp_path: Path) -> None:
+    import_one(world, tmp_path)
+    world.twilio.opt_out(PHONE)
+    assert world.dispatcher.run_once().failed == 1
+    [alert] = world.alerts()
+    assert (alert.state, alert.error_code) == (AlertState.FAILED, 21610)
+    assert world.parolee().sms_consent_withdrawn_at == NOW
+
+
+def test_it_flags_an_invalid_number_as_unreachable(world: World, tmp_path: Path) -> None:
+    import_one(world, tmp_path)
+    world.twilio.invalid_number(PHONE)
+    assert world.dispatcher.run_once().failed == 1
+    assert world.alerts()[0].error_code == 21211
+    parolee = world.parolee()
+    assert parolee.unreachable_at == NOW
+    assert world.dispatcher.run_once().sent == 0
+
+
+def test_it_refuses_a_wrong_signature_and_changes_nothing(world: World, tmp_path: Path) -> None:
+    import_one(world, tmp_path)
+    before = table_counts(world.app.engine)
+    url = f"{PUBLIC}/webhooks/twilio/inbound"
+    params = {"MessageSid": "SM" + "2" * 32, "From": PHONE, "Body": "STOP"}
+    for headers in ({"X-Twilio-Signature": "forged"}, {}):
+        assert world.web.post(url, data=params, headers=headers).status_code == 403
+    status_url = f"{PUBLIC}/webhooks/twilio/status"
+    forged = {"MessageSid": "SMx", "MessageStatus": "delivered"}
+    assert (
+        world.web.post(status_url, data=forged, headers={"X-Twilio-Signature": "x"}).status_code
+        == 403
+    )
+    assert table_counts(world.app.engine) == before
+    assert world.parolee().sms_consent_withdrawn_at is None
+
+
+def test_it_answers_help_dates_and_a_language_code(world: World, tmp_path: Path) -> None:
+    import_one(world, tmp_path)
+    assert "<Message>" in world.reply("HELP", sid="SM" + "3" * 32).text
+    dates = world.reply("dates", sid="SM" + "4" * 32).text
+    assert "2027" in dates
+    spanish = world.reply("ES", sid="SM" + "5" * 32)
+    assert world.parolee().language == "es"
+    assert "<Message>" in spanish.text
+    # The same webhook delivered twice is answered the same way and applied once.
+    again = world.reply("ES", sid="SM" + "5" * 32)
+    assert again.text == spanish.text
+    with session_scope(world.app.engine) as session:
+        assert len(session.exec(select(InboundMessage)).all()) == 3
+    [alert] = world.alerts()
+    assert alert.language == "es"
+
+
+def test_it_answers_an_unknown_number_without_keeping_it(world: World, tmp_path: Path) -> None:
+    response = world.reply("hello", sid="SM" + "6" * 32, sender="+12025550999")
+    assert response.status_code == 200
+    with session_scope(world.app.engine) as session:
+        [stored] = session.exec(select(InboundMessage)).all()
+    assert (stored.parolee_id, stored.body, stored.intent) == (None, None, "unknown_number")
+
+
+def test_it_plans_reminders_at_ten_local_across_a_dst_change(world: World, tmp_path: Path) -> None:
+    # Parole ends on Sunday 2027-03-14, the day New York moves its clocks forward.
+    world.clock.instant = datetime(2026, 9, 1, 16, 0, tzinfo=UTC)
+    import_one(world, tmp_path, expiry="2027-03-14")
+    zone = ZoneInfo("America/New_York")
+    # The sweep runs every few minutes in production; once a day is enough here.
+    for day in range(200):
+        world.clock.instant = datetime(2026, 9, 1, 16, 0, tzinfo=UTC) + timedelta(days=day)
+        plan_due(world.app.engine, world.app.composer, world.clock.now())
+    reminders = [a for a in world.alerts() if a.kind == "parole_expiry"]
+    assert {a.offset_days for a in reminders} == {180, 90, 60, 30, 14, 7, 3, 1, 0}
+    for alert in reminders:
+        local = alert.due_at.astimezone(zone)
+        assert (local.hour, local.minute) == (10, 0), alert
+        assert local.date() == alert.deadline_date - timedelta(days=alert.offset_days)

@@ -1,0 +1,1 @@
+"""Reminders: the policy, the planner, the dispatcher and the message texts."""

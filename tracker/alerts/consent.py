@@ -1,0 +1,49 @@
+"""Whether we may text a person: opt-out (STOP), opt-in (START), unreachable numbers."""
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from tracker.sms.base import SmsErrorKind
+from tracker.store import audit
+from tracker.store.models import Alert, AlertState, Case, Parolee
+
+
+def stop_texting(
+    session: Session, parolee_id: int, kind: SmsErrorKind, reason: str, now: datetime
+) -> None:
+    """Record an opt-out or an unreachable number, and cancel everything still planned."""
+    parolee = session.get(Parolee, parolee_id)
+    assert parolee is not None
+    if kind == SmsErrorKind.OPTED_OUT:
+        parolee.sms_consent_withdrawn_at = now
+    else:
+        parolee.unreachable_at, parolee.unreachable_reason = now, reason[:200]
+    session.add(parolee)
+    planned = session.exec(
+        select(Alert).where(Alert.parolee_id == parolee_id, Alert.state == AlertState.PLANNED)
+    ).all()
+    for alert in planned:
+        alert.state, alert.reason, alert.updated_at = (
+            AlertState.CANCELLED,
+            f"stopped: {kind.value}",
+            now,
+        )
+        session.add(alert)
+    case_ids = session.exec(select(Case.id).where(Case.parolee_id == parolee_id)).all()
+    for case_id in case_ids:
+        audit.record(
+            session, at=now, actor="system", action=f"sms.{kind.value}", entity="case",
+            entity_id=case_id,
+        )  # fmt: skip
+
+
+def give_consent(session: Session, parolee: Parolee, now: datetime, how: str) -> None:
+    """Record consent given again (a START reply); planning resumes on the next pass."""
+    parolee.sms_consent_at, parolee.sms_consent_withdrawn_at = now, None
+    session.add(parolee)
+    for case_id in session.exec(select(Case.id).where(Case.parolee_id == parolee.id)).all():
+        audit.record(
+            session, at=now, actor=how, action="sms.consent_given", entity="case",
+            entity_id=case_id,
+        )  # fmt: skip

@@ -1,0 +1,305 @@
+"""The dispatcher: claims due alerts, sends them, and records what happened.
+
+Each alert goes through three short transactions, and the provider is called in none:
+1. claim: planned and due -> sending, with this worker's name, a lease and the attempt
+   counted (PostgreSQL: FOR UPDATE SKIP LOCKED, so workers never take the same rows;
+   SQLite: BEGIN IMMEDIATE serialises claims);
+2. check: is it still worth sending (consent, the deadline still ahead, no newer reminder,
+   inside the local sending window)? If not, it is suppressed, cancelled or moved;
+3. record: the provider's answer, only if this worker still holds the claim.
+Twilio has no idempotency key, so a timeout or 5xx means "maybe sent": the alert stays
+`sending` until its lease lapses, then it is reconciled against the provider's own list of
+messages before it is ever sent again. A claim left by a dead worker lapses the same way.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from tracker.alerts.consent import stop_texting
+from tracker.alerts.planner import can_text
+from tracker.alerts.policy import ReminderPolicy, local_date, next_allowed
+from tracker.clock import Clock
+from tracker.sms.base import SendResult, SmsBackend, SmsError, SmsErrorKind, mask_phone
+from tracker.store.db import session_scope
+from tracker.store.models import Alert, AlertState, DeadlineRow, Parolee
+
+log = logging.getLogger(__name__)
+# Waiting this long after a "maybe sent" lets the provider's message list catch up.
+RECONCILE_DELAY = timedelta(seconds=60)
+RETRYABLE = (SmsErrorKind.RATE_LIMITED, SmsErrorKind.TRANSIENT, SmsErrorKind.CONFIGURATION)
+LIVE = (AlertState.PLANNED, AlertState.SENDING, AlertState.SENT, AlertState.DELIVERED)
+
+
+@dataclass
+class DispatchOutcome:
+    """What one dispatch pass did."""
+
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    skipped: int = 0
+    reconciled: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Dispatcher:
+    """Sends due alerts through one SMS backend, at the policy's rate."""
+
+    engine: Engine
+    backend: SmsBackend
+    policy: ReminderPolicy
+    clock: Clock
+    worker: str
+    status_callback: str | None = None
+    sleep: Callable[[float], None] = time.sleep
+    # Set from a SIGTERM handler: the pass stops after the message in flight.
+    stopping: bool = False
+
+    def run_once(self, limit: int = 200) -> DispatchOutcome:
+        """Reconcile lapsed claims, then claim and send up to `limit` due alerts."""
+        outcome = DispatchOutcome()
+        self.reconcile_lapsed(outcome)
+        interval = 1.0 / self.policy.rate_per_second
+        for alert_id in self.claim(limit):
+            if self.stopping:
+                self._release(alert_id)
+                continue
+            started = time.monotonic()
+            self._dispatch(alert_id, outcome)
+            self.sleep(max(0.0, interval - (time.monotonic() - started)))
+        return outcome
+
+    def claim(self, limit: int) -> list[int]:
+        """Take up to `limit` due alerts for this worker, in one short transaction."""
+        now = self.clock.now()
+        due = (
+            select(Alert.id)
+            .where(Alert.state == AlertState.PLANNED, col(Alert.due_at) <= now)
+            .order_by(col(Alert.due_at))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with session_scope(self.engine) as session:
+            claimed = session.exec(
+                update(Alert)
+                .where(col(Alert.id).in_(due.scalar_subquery()))
+                .where(col(Alert.state) == AlertState.PLANNED)
+                .values(
+                    state=AlertState.SENDING,
+                    claimed_by=self.worker,
+                    lease_until=now + timedelta(seconds=self.policy.lease_seconds),
+                    attempt_started_at=now,
+                    attempts=col(Alert.attempts) + 1,
+                    updated_at=now,
+                )
+                .returning(col(Alert.id))
+            ).all()
+        return sorted(row[0] for row in claimed)
+
+    def _dispatch(self, alert_id: int, outcome: DispatchOutcome) -> None:
+        try:
+            alert = self._check(alert_id)
+            if alert is None:
+                outcome.skipped += 1
+                return
+            try:
+                result = self.backend.send(alert.recipient, alert.body, self.status_callback)
+            except SmsError as error:
+                self._failed_send(alert_id, error, outcome)
+                return
+            self._record_sent(alert_id, result)
+            outcome.sent += 1
+        except Exception as exc:  # a bug must not stop the other sends
+            log.exception("alert %s raised; set aside until its retry time", alert_id)
+            outcome.errors.append(f"alert {alert_id}: {type(exc).__name__}")
+            self._retry_later(alert_id, f"internal error: {type(exc).__name__}", None)
+
+    def _check(self, alert_id: int) -> Alert | None:
+        """The alert if it should go now; else suppress, cancel or move it and return None."""
+        now = self.clock.now()
+        with session_scope(self.engine) as session:
+            alert = self._mine(session, alert_id)
+            if alert is None:
+                return None
+            parolee = session.get(Parolee, alert.parolee_id)
+            assert parolee is not None
+            reason = self._why_not(session, alert, parolee, now)
+            if reason is not None:
+                state, text = reason
+                _finish(alert, state, text, now)
+                session.add(alert)
+                return None
+            allowed = next_allowed(now, parolee.timezone, self.policy)
+            if allowed > now:
+                # Outside civil hours in the person's zone: wait for the window to open.
+                alert.state, alert.due_at, alert.claimed_by = AlertState.PLANNED, allowed, None
+                alert.attempts -= 1
+                session.add(alert)
+                return None
+            session.expunge(alert)
+            return alert
+
+    def _why_not(
+        self, session: Session, alert: Alert, parolee: Parolee, now: datetime
+    ) -> tuple[AlertState, str] | None:
+        if not can_text(parolee) or parolee.phone != alert.recipient:
+            return AlertState.SUPPRESSED, "no SMS consent, opted out, or the number changed"
+        if alert.deadline_slot is None:
+            return None
+        deadline = session.exec(
+            select(DeadlineRow).where(
+                DeadlineRow.case_id == alert.case_id, DeadlineRow.slot == alert.deadline_slot
+            )
+        ).first()
+        if deadline is None or deadline.cancelled_at is not None:
+            return AlertState.CANCELLED, "the deadline no longer applies"
+        if deadline.act_by != alert.deadline_date:
+            return AlertState.CANCELLED, "the date moved"
+        if deadline.act_by < local_date(now, parolee.timezone):
+            return AlertState.SUPPRESSED, "the deadline has passed"
+        newer = session.exec(
+            select(Alert.id).where(
+                Alert.case_id == alert.case_id,
+                Alert.deadline_slot == alert.deadline_slot,
+                Alert.deadline_date == alert.deadline_date,
+                col(Alert.offset_days) < alert.offset_days,
+                col(Alert.due_at) <= now,
+                col(Alert.state).in_(LIVE),
+            )
+        ).first()
+        if newer is not None:
+            return AlertState.SUPPRESSED, "a later reminder replaces it"
+        return None
+
+    def _record_sent(self, alert_id: int, result: SendResult) -> None:
+        now = self.clock.now()
+        with session_scope(self.engine) as session:
+            alert = self._mine(session, alert_id)
+            if alert is None:
+                log.warning("alert %s was sent but its claim had passed on", alert_id)
+                return
+            alert.provider_sid, alert.provider_status = result.sid, result.status
+            _finish(alert, AlertState.SENT, None, now)
+            alert.sent_at = now
+            session.add(alert)
+
+    def _failed_send(self, alert_id: int, error: SmsError, outcome: DispatchOutcome) -> None:
+        if error.kind == SmsErrorKind.MAYBE_SENT:
+            self._await_reconcile(alert_id, error)
+            outcome.retried += 1
+        elif error.kind in RETRYABLE:
+            self._retry_later(alert_id, error.message, error.code)
+            outcome.retried += 1
+        else:
+            self._give_up(alert_id, error)
+            outcome.failed += 1
+
+    def _await_reconcile(self, alert_id: int, error: SmsError) -> None:
+        now = self.clock.now()
+        with session_scope(self.engine) as session:
+            alert = self._mine(session, alert_id)
+            if alert is not None:
+                alert.lease_until = now + RECONCILE_DELAY
+                alert.reason, alert.error_code = f"maybe sent: {error.message}", error.code
+                session.add(alert)
+
+    def _retry_later(
+        self, alert_id: int, reason: str, code: int | None, *, wait: bool = True
+    ) -> None:
+        now = self.clock.now()
+        with session_scope(self.engine) as session:
+            alert = self._mine(session, alert_id)
+            if alert is None:
+                return
+            alert.reason, alert.error_code = reason, code
+            if alert.attempts >= self.policy.max_attempts:
+                _finish(
+                    alert,
+                    AlertState.FAILED,
+                    f"gave up after {alert.attempts} attempts: {reason}",
+                    now,
+                )
+            else:
+                alert.state, alert.claimed_by, alert.lease_until = AlertState.PLANNED, None, None
+                alert.due_at = now + self._backoff(alert.attempts) if wait else now
+                alert.updated_at = now
+            session.add(alert)
+
+    def _give_up(self, alert_id: int, error: SmsError) -> None:
+        now = self.clock.now()
+        with session_scope(self.engine) as session:
+            alert = self._mine(session, alert_id)
+            if alert is None:
+                return
+            alert.error_code = error.code
+            _finish(alert, AlertState.FAILED, error.message, now)
+            session.add(alert)
+            if error.kind in (SmsErrorKind.OPTED_OUT, SmsErrorKind.UNREACHABLE):
+                stop_texting(session, alert.parolee_id, error.kind, error.message, now)
+
+    def _backoff(self, attempts: int) -> timedelta:
+        base = self.policy.retry_base_seconds * 2 ** max(attempts - 1, 0)
+        # Full jitter: workers that failed together do not retry together.
+        return timedelta(seconds=random.uniform(base / 2, base))
+
+    def _release(self, alert_id: int) -> None:
+        with session_scope(self.engine) as session:
+            alert = self._mine(session, alert_id)
+            if alert is not None:
+                alert.state, alert.claimed_by, alert.lease_until = AlertState.PLANNED, None, None
+                alert.attempts -= 1
+                session.add(alert)
+
+    def _mine(self, session: Session, alert_id: int) -> Alert | None:
+        alert = session.get(Alert, alert_id)
+        if alert is None or alert.state != AlertState.SENDING or alert.claimed_by != self.worker:
+            return None
+        return alert
+
+    def reconcile_lapsed(self, outcome: DispatchOutcome) -> None:
+        """Settle alerts whose claim lapsed (a dead worker, or a send that may have gone)."""
+        now = self.clock.now()
+        with session_scope(self.engine) as session:
+            lapsed = session.exec(
+                update(Alert)
+                .where(col(Alert.state) == AlertState.SENDING, col(Alert.lease_until) < now)
+                .values(claimed_by=self.worker, lease_until=now + RECONCILE_DELAY)
+                .returning(col(Alert.id))
+            ).all()
+        for (alert_id,) in lapsed:
+            self._reconcile(alert_id, outcome)
+
+    def _reconcile(self, alert_id: int, outcome: DispatchOutcome) -> None:
+        with session_scope(self.engine) as session:
+            alert = self._mine(session, alert_id)
+            if alert is None:
+                return
+            session.expunge(alert)
+        since = (alert.attempt_started_at or alert.created_at) - timedelta(minutes=1)
+        try:
+            found = self.backend.find_sent(alert.recipient, alert.body, since)
+        except SmsError as error:
+            log.warning("could not reconcile alert %s yet: %s", alert_id, error)
+            return
+        outcome.reconciled += 1
+        if found is not None:
+            self._record_sent(alert_id, found)
+            outcome.sent += 1
+        else:
+            log.info("alert %s to %s was not sent; retrying", alert_id, mask_phone(alert.recipient))
+            # Known not sent: no reason to wait before trying again.
+            reason = "not found at the provider after an interrupted send"
+            self._retry_later(alert_id, reason, None, wait=False)
+
+
+def _finish(alert: Alert, state: AlertState, reason: str | None, now: datetime) -> None:
+    alert.state, alert.reason, alert.updated_at = state, reason, now
+    alert.claimed_by, alert.lease_until = None, None

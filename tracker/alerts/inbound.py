@@ -1,0 +1,128 @@
+"""Replies from parolees: STOP, START, HELP, DATES, a language code, or anything else.
+
+Every reply is answered; an answer is information, and points to the representative.
+A webhook delivered twice (same MessageSid) is answered the same way and applied once.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel import Locale
+from sqlmodel import Session, col, select
+
+from tracker.alerts.compose import Composer
+from tracker.alerts.consent import give_consent, stop_texting
+from tracker.alerts.planner import contact_for, plan_case
+from tracker.alerts.policy import local_date
+from tracker.alerts.replies import parse_reply
+from tracker.sms.base import SmsErrorKind
+from tracker.store import audit
+from tracker.store.models import Case, DeadlineRow, InboundMessage, Parolee
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One incoming SMS as the provider reports it."""
+
+    sid: str
+    sender: str
+    body: str
+    # Twilio sends STOP/START/HELP here only for Messaging Services with Advanced Opt-Out.
+    opt_out_type: str | None = None
+
+
+def handle_inbound(session: Session, message: Inbound, composer: Composer, now: datetime) -> str:
+    """Apply one reply and return the text to answer it with."""
+    seen = session.exec(
+        select(InboundMessage).where(InboundMessage.message_sid == message.sid)
+    ).first()
+    if seen is not None:
+        return seen.reply or ""
+    parolee = session.exec(select(Parolee).where(Parolee.phone == message.sender)).first()
+    if parolee is None:
+        # Not someone we know: a neutral answer, and nothing kept but the fact.
+        answer = composer.reply("en", "reply.unknown_number")
+        session.add(
+            InboundMessage(
+                message_sid=message.sid, intent="unknown_number", reply=answer, received_at=now
+            )
+        )
+        audit.record(
+            session,
+            at=now,
+            actor="sms",
+            action="sms.inbound_unknown",
+            entity="inbound",
+            entity_id=None,
+        )
+        return answer
+    cases = list(session.exec(select(Case).where(Case.parolee_id == parolee.id)).all())
+    reply = parse_reply(message.body, composer.catalog, message.opt_out_type)
+    contact = contact_for(session, cases[0], composer) if cases else composer.help_contact
+    answer = _act(session, parolee, cases, reply.intent, reply.language, composer, contact, now)
+    session.add(
+        InboundMessage(
+            message_sid=message.sid,
+            parolee_id=parolee.id,
+            body=message.body if reply.intent == "unknown" else None,
+            intent=reply.intent,
+            reply=answer,
+            received_at=now,
+        )
+    )
+    return answer
+
+
+def _act(
+    session: Session,
+    parolee: Parolee,
+    cases: list[Case],
+    intent: str,
+    language: str | None,
+    composer: Composer,
+    contact: str,
+    now: datetime,
+) -> str:
+    assert parolee.id is not None
+    if intent == "stop":
+        stop_texting(session, parolee.id, SmsErrorKind.OPTED_OUT, "replied STOP", now)
+        return composer.reply(parolee.language, "reply.stop", contact)
+    if intent == "start":
+        give_consent(session, parolee, now, "sms")
+        _replan(session, parolee, cases, composer, now)
+        return composer.reply(parolee.language, "reply.start", contact)
+    if intent == "help":
+        return composer.reply(parolee.language, "reply.help", contact)
+    if intent == "dates":
+        return composer.dates(parolee, _upcoming(session, parolee, cases, now), contact)
+    if intent == "language" and language:
+        parolee.language = language
+        session.add(parolee)
+        _replan(session, parolee, cases, composer, now)
+        name = Locale.parse(composer.catalog.babel_locale(language)).display_name or language
+        return composer.catalog.render(
+            language, "reply.language", org=composer.org, contact=contact, language=name
+        )
+    return composer.reply(parolee.language, "reply.unknown", contact)
+
+
+def _upcoming(
+    session: Session, parolee: Parolee, cases: list[Case], now: datetime
+) -> list[DeadlineRow]:
+    today = local_date(now, parolee.timezone)
+    return list(
+        session.exec(
+            select(DeadlineRow)
+            .where(col(DeadlineRow.case_id).in_([c.id for c in cases]))
+            .where(col(DeadlineRow.cancelled_at).is_(None), col(DeadlineRow.act_by) >= today)
+            .order_by(col(DeadlineRow.act_by))
+        ).all()
+    )
+
+
+def _replan(
+    session: Session, parolee: Parolee, cases: list[Case], composer: Composer, now: datetime
+) -> None:
+    session.flush()
+    for case in cases:
+        plan_case(session, case, parolee, composer, now)

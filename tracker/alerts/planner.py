@@ -1,0 +1,273 @@
+"""The planner: turns a case's deadlines into outbox rows (alerts), in the caller's transaction.
+
+Idempotent: every alert has a unique key (case, kind, deadline date, offset, recipient), so
+planning twice adds nothing. A reminder whose time passed while nothing ran is not
+back-filled: only the most recent one per deadline goes, at the next allowed time, and
+only while the deadline is still ahead. A new case gets one welcome message instead.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from tracker.alerts.compose import Composer
+from tracker.alerts.policy import local_date, next_allowed, reminder_due
+from tracker.domain.model import DeadlineChange
+from tracker.store.models import (
+    Alert,
+    AlertState,
+    Case,
+    DeadlineRow,
+    Parolee,
+    Representative,
+    must_id,
+)
+
+WELCOME = "welcome"
+DATE_CHANGED = "date_changed"
+Key = tuple[str, date, int, str]
+
+
+@dataclass
+class PlanOutcome:
+    """What one planning pass did to one case."""
+
+    added: int = 0
+    cancelled: int = 0
+    suppressed: int = 0
+
+
+@dataclass
+class _Plan:
+    """The alerts a case should have now, and the planned ones a newer reminder replaces."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    stale: set[Key] = field(default_factory=set)
+
+
+def can_text(parolee: Parolee) -> bool:
+    """True while the person has consented, not opted out, and has a reachable number."""
+    consenting = parolee.sms_consent_at is not None and parolee.sms_consent_withdrawn_at is None
+    return consenting and parolee.phone is not None and parolee.unreachable_at is None
+
+
+def key_of(alert: Alert) -> Key:
+    """The alert's unique key (see the table's constraint)."""
+    return alert.kind, alert.deadline_date, alert.offset_days, alert.recipient
+
+
+def contact_for(session: Session, case: Case, composer: Composer) -> str:
+    """Whom the messages tell the person to contact: their representative, else the default."""
+    if case.representative_id is not None:
+        rep = session.get(Representative, case.representative_id)
+        if rep is not None:
+            return rep.name
+    return composer.help_contact
+
+
+def plan_case(
+    session: Session,
+    case: Case,
+    parolee: Parolee,
+    composer: Composer,
+    now: datetime,
+    changes: Sequence[DeadlineChange] = (),
+    *,
+    deadlines: list[DeadlineRow] | None = None,
+    existing: list[Alert] | None = None,
+) -> PlanOutcome:
+    """Bring one case's planned alerts in line with its deadlines and the person's consent.
+
+    A bulk import passes the `deadlines` and `existing` alerts it already knows, to save reads.
+    """
+    outcome = PlanOutcome()
+    if existing is None:
+        existing = list(session.exec(select(Alert).where(Alert.case_id == case.id)).all())
+    if not can_text(parolee):
+        outcome.cancelled = _cancel(existing, set(), now, "no SMS consent, or opted out")
+        return outcome
+    if deadlines is None:
+        deadlines = list(
+            session.exec(
+                select(DeadlineRow)
+                .where(DeadlineRow.case_id == case.id, col(DeadlineRow.cancelled_at).is_(None))
+                .order_by(col(DeadlineRow.act_by))
+            ).all()
+        )
+    horizon = now + timedelta(days=composer.policy.plan_horizon_days)
+    upcoming = [d for d in deadlines if d.act_by >= local_date(now, parolee.timezone)]
+    contact = contact_for(session, case, composer)
+    plan = _Plan()
+    for deadline in upcoming:
+        _plan_deadline(plan, case, parolee, deadline, composer, contact, now, horizon, not existing)
+    soon = next_allowed(now, parolee.timezone, composer.policy)
+    if upcoming and not existing:
+        body = composer.welcome(case, parolee, upcoming, contact)
+        plan.alerts.append(_row(case, parolee, WELCOME, 0, soon, body, composer, now))
+    elif upcoming and any(c.what == "moved" for c in changes):
+        body = composer.date_changed(parolee, case.end_date, contact)
+        plan.alerts.append(_row(case, parolee, DATE_CHANGED, 0, soon, body, composer, now))
+    _relanguage(existing, case, parolee, upcoming, composer, contact, now)
+    known = {key_of(a): a for a in existing}
+    for alert in plan.alerts:
+        stored = known.get(key_of(alert))
+        if stored is None:
+            session.add(alert)
+            known[key_of(alert)] = alert
+            outcome.added += 1
+        elif stored.state in (AlertState.PLANNED, AlertState.CANCELLED):
+            # Same reminder, planned again (consent given back, zone or language changed).
+            outcome.added += stored.state == AlertState.CANCELLED
+            _refresh(stored, alert, now)
+    # Welcome and date-changed messages stand once planned; reminders follow the deadlines.
+    wanted = {key_of(a) for a in plan.alerts} | {
+        key_of(a) for a in existing if a.kind in (WELCOME, DATE_CHANGED)
+    }
+    outcome.suppressed = _suppress(existing, plan.stale, now)
+    outcome.cancelled = _cancel(existing, wanted, now, "the date moved or no longer applies")
+    return outcome
+
+
+def _relanguage(
+    existing: list[Alert],
+    case: Case,
+    parolee: Parolee,
+    upcoming: list[DeadlineRow],
+    composer: Composer,
+    contact: str,
+    now: datetime,
+) -> None:
+    """Rewrite planned welcome and date-changed messages after a change of language."""
+    for alert in existing:
+        if alert.state != AlertState.PLANNED or alert.language == parolee.language:
+            continue
+        if alert.kind == WELCOME and upcoming:
+            alert.body = composer.welcome(case, parolee, upcoming, contact)
+        elif alert.kind == DATE_CHANGED:
+            alert.body = composer.date_changed(parolee, case.end_date, contact)
+        else:
+            continue
+        alert.language, alert.segments = parolee.language, composer.segments(alert.body)
+        alert.updated_at = now
+
+
+def _plan_deadline(
+    plan: _Plan,
+    case: Case,
+    parolee: Parolee,
+    deadline: DeadlineRow,
+    composer: Composer,
+    contact: str,
+    now: datetime,
+    horizon: datetime,
+    first_plan: bool,
+) -> None:
+    policy = composer.policy
+    if not policy.reminds(deadline.kind, case.status):
+        return
+    body = composer.reminder(parolee, deadline, contact, now)
+    passed = []
+    for offset in policy.offsets[deadline.kind]:
+        due = reminder_due(deadline.act_by, offset, parolee.timezone, policy)
+        if now <= due <= horizon:
+            plan.alerts.append(_reminder(case, parolee, deadline, offset, due, body, composer, now))
+        elif due < now:
+            passed.append(offset)
+    # Offsets run from far to near: the last one passed is the newest. A new case gets a
+    # welcome instead of any of them.
+    if passed and not first_plan:
+        newest, older = passed[-1], passed[:-1]
+        due = next_allowed(now, parolee.timezone, policy)
+        plan.alerts.append(_reminder(case, parolee, deadline, newest, due, body, composer, now))
+        plan.stale |= {
+            (deadline.kind.value, deadline.act_by, o, parolee.phone or "") for o in older
+        }
+
+
+def _reminder(
+    case: Case,
+    parolee: Parolee,
+    deadline: DeadlineRow,
+    offset: int,
+    due: datetime,
+    body: str,
+    composer: Composer,
+    now: datetime,
+) -> Alert:
+    alert = _row(case, parolee, deadline.kind.value, offset, due, body, composer, now)
+    alert.deadline_slot = deadline.slot
+    alert.deadline_date = deadline.act_by
+    return alert
+
+
+def _row(
+    case: Case,
+    parolee: Parolee,
+    kind: str,
+    offset: int,
+    due: datetime,
+    body: str,
+    composer: Composer,
+    now: datetime,
+) -> Alert:
+    assert parolee.phone is not None
+    return Alert(
+        case_id=must_id(case.id),
+        parolee_id=must_id(parolee.id),
+        kind=kind,
+        # Reminders carry their deadline's act-by date; other messages the end of parole.
+        deadline_date=case.end_date,
+        offset_days=offset,
+        recipient=parolee.phone,
+        language=parolee.language,
+        body=body,
+        segments=composer.segments(body),
+        due_at=due,
+        state=AlertState.PLANNED,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _suppress(alerts: list[Alert], stale: set[Key], now: datetime) -> int:
+    """Set aside planned reminders that a newer reminder of the same deadline replaces."""
+    count = 0
+    for alert in alerts:
+        if alert.state == AlertState.PLANNED and key_of(alert) in stale:
+            _retire(alert, AlertState.SUPPRESSED, "a later reminder replaces it", now)
+            count += 1
+    return count
+
+
+def _cancel(alerts: list[Alert], wanted: set[Key], now: datetime, reason: str) -> int:
+    """Cancel planned alerts that are no longer wanted; they stay, with the reason."""
+    count = 0
+    for alert in alerts:
+        if alert.state == AlertState.PLANNED and key_of(alert) not in wanted:
+            _retire(alert, AlertState.CANCELLED, reason, now)
+            count += 1
+    return count
+
+
+def _refresh(stored: Alert, fresh: Alert, now: datetime) -> None:
+    # An alert already due keeps its time: the dispatcher decides what happens to it.
+    due = (
+        stored.due_at
+        if stored.state == AlertState.PLANNED and stored.due_at <= now
+        else fresh.due_at
+    )
+    wanted = (AlertState.PLANNED, due, fresh.body, fresh.language)
+    if (stored.state, stored.due_at, stored.body, stored.language) == wanted:
+        return  # unchanged: do not rewrite every row on every pass
+    stored.state, stored.due_at, stored.body, stored.language = wanted
+    stored.segments = fresh.segments
+    stored.reason = None
+    stored.updated_at = now
+
+
+def _retire(alert: Alert, state: AlertState, reason: str, now: datetime) -> None:
+    alert.state = state
+    alert.reason = reason
+    alert.updated_at = now

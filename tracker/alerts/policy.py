@@ -1,0 +1,160 @@
+"""The reminder policy (`config/reminders.toml`) and the local-time arithmetic it needs.
+
+Pure: parsing takes text, and the time functions take the instant and zone they use.
+"""
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tracker.domain.model import DeadlineKind, Status
+from tracker.domain.toml_locator import TomlLocator, syntax_error_line
+from tracker.errors import ConfigError
+
+KEYS = {
+    "send_time", "window_start", "window_end", "rate_per_second", "max_attempts",
+    "retry_base_seconds", "lease_seconds", "segment_budget", "cost_per_segment_usd",
+    "offsets", "suppressed_in_status", "plan_horizon_days", "catch_up_days",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    """When reminders go out, how often, and how hard the dispatcher tries."""
+
+    send_time: time
+    window_start: time
+    window_end: time
+    rate_per_second: float
+    max_attempts: int
+    retry_base_seconds: int
+    lease_seconds: int
+    segment_budget: int
+    cost_per_segment_usd: float
+    plan_horizon_days: int
+    catch_up_days: int
+    offsets: dict[DeadlineKind, tuple[int, ...]]
+    suppressed_in_status: dict[Status, frozenset[DeadlineKind]]
+
+    def reminds(self, kind: DeadlineKind, status: Status) -> bool:
+        """True if deadlines of `kind` get reminders while a case is in `status`."""
+        return kind in self.offsets and kind not in self.suppressed_in_status.get(status, ())
+
+
+def reminder_due(act_by: date, offset_days: int, zone: str, policy: ReminderPolicy) -> datetime:
+    """The instant a reminder `offset_days` before `act_by` is due: send time, local."""
+    local_day = act_by - timedelta(days=offset_days)
+    # zoneinfo resolves DST for us; 10:00 is never inside a U.S. clock change (02:00).
+    return datetime.combine(local_day, policy.send_time, ZoneInfo(zone))
+
+
+def next_allowed(instant: datetime, zone: str, policy: ReminderPolicy) -> datetime:
+    """`instant` if it falls inside the local sending window, else the window's next opening."""
+    local = instant.astimezone(ZoneInfo(zone))
+    if policy.window_start <= local.time() < policy.window_end:
+        return instant
+    day = local.date() if local.time() < policy.window_start else local.date() + timedelta(days=1)
+    return datetime.combine(day, policy.window_start, ZoneInfo(zone))
+
+
+def local_date(instant: datetime, zone: str) -> date:
+    """The calendar date of `instant` in `zone`."""
+    return instant.astimezone(ZoneInfo(zone)).date()
+
+
+def parse_policy(text: str, source: str) -> ReminderPolicy:
+    """Parse and check the reminder policy; a problem raises ConfigError with its line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, syntax_error_line(exc), f"not valid TOML: {exc}") from exc
+    where = TomlLocator(text, source)
+    for key in data:
+        if key not in KEYS:
+            raise where.error(None, None, key, "unknown key")
+    for key in KEYS:
+        if key not in data:
+            raise where.error(None, None, None, f"missing key {key!r}")
+    policy = ReminderPolicy(
+        send_time=_time(data, "send_time", where),
+        window_start=_time(data, "window_start", where),
+        window_end=_time(data, "window_end", where),
+        rate_per_second=_number(data, "rate_per_second", where),
+        max_attempts=int(_number(data, "max_attempts", where, whole=True)),
+        retry_base_seconds=int(_number(data, "retry_base_seconds", where, whole=True)),
+        lease_seconds=int(_number(data, "lease_seconds", where, whole=True)),
+        segment_budget=int(_number(data, "segment_budget", where, whole=True)),
+        cost_per_segment_usd=_number(data, "cost_per_segment_usd", where, minimum=0),
+        plan_horizon_days=int(_number(data, "plan_horizon_days", where, whole=True)),
+        catch_up_days=int(_number(data, "catch_up_days", where, whole=True)),
+        offsets=_offsets(data["offsets"], where),
+        suppressed_in_status=_suppressed(data["suppressed_in_status"], where),
+    )
+    if not policy.window_start <= policy.send_time < policy.window_end:
+        raise where.error(None, None, "send_time", "must fall inside window_start..window_end")
+    return policy
+
+
+def _time(data: dict[str, Any], key: str, where: TomlLocator) -> time:
+    value = data[key]
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str):
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            pass
+    raise where.error(None, None, key, 'write a local time like "10:00"')
+
+
+def _number(
+    data: dict[str, Any], key: str, where: TomlLocator, *, whole: bool = False, minimum: float = 1
+) -> float:
+    value = data[key]
+    wrong_type = isinstance(value, bool) or not isinstance(value, int | float)
+    if wrong_type or (whole and not isinstance(value, int)) or value < minimum:
+        kind = "a whole number" if whole else "a number"
+        raise where.error(None, None, key, f"must be {kind} of at least {minimum:g}")
+    return float(value)
+
+
+def _offsets(raw: Any, where: TomlLocator) -> dict[DeadlineKind, tuple[int, ...]]:
+    if not isinstance(raw, dict):
+        raise where.error(None, None, "offsets", "must be a table of deadline kinds")
+    offsets = {}
+    for name, days in raw.items():
+        kind = _kind(name, where, "offsets")
+        valid = isinstance(days, list) and all(
+            isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in days
+        )
+        if not valid:
+            raise where.error("offsets", 0, name, "must be a list of whole days, 0 or more")
+        offsets[kind] = tuple(sorted(set(days), reverse=True))
+    return offsets
+
+
+def _suppressed(raw: Any, where: TomlLocator) -> dict[Status, frozenset[DeadlineKind]]:
+    if not isinstance(raw, dict):
+        raise where.error(None, None, "suppressed_in_status", "must be a table of statuses")
+    suppressed = {}
+    for name, kinds in raw.items():
+        try:
+            status = Status(name)
+        except ValueError:
+            raise where.error("suppressed_in_status", 0, name, "unknown status") from None
+        if not isinstance(kinds, list):
+            raise where.error("suppressed_in_status", 0, name, "must be a list of kinds")
+        suppressed[status] = frozenset(_kind(k, where, "suppressed_in_status") for k in kinds)
+    return suppressed
+
+
+def _kind(name: Any, where: TomlLocator, table: str) -> DeadlineKind:
+    try:
+        return DeadlineKind(name)
+    except ValueError:
+        allowed = ", ".join(k.value for k in DeadlineKind)
+        raise where.error(
+            table, 0, str(name), f"unknown deadline kind; use one of {allowed}"
+        ) from None

@@ -1,0 +1,1 @@
+"""Sending SMS: one small interface, with console and Twilio backends."""
