@@ -5,11 +5,30 @@ from datetime import date, datetime
 
 from tracker.alerts.messages import Catalog
 from tracker.alerts.policy import ReminderPolicy, local_date
+from tracker.domain.model import Deadline, DeadlineKind
 from tracker.sms.segments import segments
 from tracker.store.models import Case, DeadlineRow, Parolee
 
 AT_RISK = "at_risk"
 ASYLUM_PASSED = "asylum_year_passed_in_parole"
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    """What the messages need of a deadline, whether stored or just computed."""
+
+    kind: DeadlineKind
+    act_by: date
+    slot: str
+    flags: tuple[str, ...] = ()
+
+    @classmethod
+    def of_row(cls, row: DeadlineRow) -> "DeadlineView":
+        return cls(row.kind, row.act_by, row.slot, tuple(f for f in row.flags.split(",") if f))
+
+    @classmethod
+    def of(cls, deadline: Deadline) -> "DeadlineView":
+        return cls(deadline.kind, deadline.act_by, deadline.slot, deadline.flags)
 
 
 @dataclass(frozen=True)
@@ -25,14 +44,16 @@ class Composer:
         """SMS segments the body costs."""
         return segments(body)
 
-    def reminder(self, parolee: Parolee, deadline: DeadlineRow, contact: str, now: datetime) -> str:
+    def reminder(
+        self, parolee: Parolee, deadline: DeadlineView, contact: str, now: datetime
+    ) -> str:
         """A reminder about one deadline, with the notes its flags call for."""
         language = parolee.language
         days = (deadline.act_by - local_date(now, parolee.timezone)).days
         text = self._render(
             language, f"reminder.{deadline.kind.value}", contact, date=deadline.act_by, days=days
         )
-        flags = deadline.flags.split(",")
+        flags = deadline.flags
         if AT_RISK in flags:
             text += " " + self._render(language, "note.at_risk", contact)
         if ASYLUM_PASSED in flags:
@@ -40,7 +61,7 @@ class Composer:
         return text
 
     def welcome(
-        self, case: Case, parolee: Parolee, upcoming: list[DeadlineRow], contact: str
+        self, case: Case, parolee: Parolee, upcoming: list[DeadlineView], contact: str
     ) -> str:
         """The first message: who writes, the next date, and how to reply."""
         del case
@@ -51,7 +72,7 @@ class Composer:
         """One message when a date moved: the new end of parole."""
         return self._render(parolee.language, "date_changed", contact, date=end)
 
-    def dates(self, parolee: Parolee, upcoming: list[DeadlineRow], contact: str) -> str:
+    def dates(self, parolee: Parolee, upcoming: list[DeadlineView], contact: str) -> str:
         """The answer to DATES: every upcoming date, labelled."""
         if not upcoming:
             return self._render(parolee.language, "reply.dates_none", contact)

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from tracker.alerts.compose import Composer
+from tracker.alerts.compose import Composer, DeadlineView
 from tracker.alerts.planner import WELCOME, can_text, contact_for
 from tracker.alerts.policy import local_date, reminder_due
 from tracker.store.db import session_scope
@@ -46,7 +46,8 @@ def forecast(engine: Engine, composer: Composer, now: datetime, days: int) -> li
         for deadline, case, parolee in session.exec(query):
             if not can_text(parolee) or not policy.reminds(deadline.kind, case.status):
                 continue
-            body = composer.reminder(parolee, deadline, contact_for(session, case, composer), now)
+            view = DeadlineView.of_row(deadline)
+            body = composer.reminder(parolee, view, contact_for(session, case, composer), now)
             for offset in policy.offsets[deadline.kind]:
                 due = reminder_due(deadline.act_by, offset, parolee.timezone, policy)
                 day = local_date(due, "UTC")

@@ -10,7 +10,7 @@ from datetime import datetime
 from babel import Locale
 from sqlmodel import Session, col, select
 
-from tracker.alerts.compose import Composer
+from tracker.alerts.compose import Composer, DeadlineView
 from tracker.alerts.consent import give_consent, stop_texting
 from tracker.alerts.planner import contact_for, plan_case
 from tracker.alerts.policy import local_date
@@ -108,16 +108,15 @@ def _act(
 
 def _upcoming(
     session: Session, parolee: Parolee, cases: list[Case], now: datetime
-) -> list[DeadlineRow]:
+) -> list[DeadlineView]:
     today = local_date(now, parolee.timezone)
-    return list(
-        session.exec(
-            select(DeadlineRow)
-            .where(col(DeadlineRow.case_id).in_([c.id for c in cases]))
-            .where(col(DeadlineRow.cancelled_at).is_(None), col(DeadlineRow.act_by) >= today)
-            .order_by(col(DeadlineRow.act_by))
-        ).all()
-    )
+    rows = session.exec(
+        select(DeadlineRow)
+        .where(col(DeadlineRow.case_id).in_([c.id for c in cases]))
+        .where(col(DeadlineRow.cancelled_at).is_(None), col(DeadlineRow.act_by) >= today)
+        .order_by(col(DeadlineRow.act_by))
+    ).all()
+    return [DeadlineView.of_row(row) for row in rows]
 
 
 def _replan(

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from tracker.alerts.compose import Composer
+from tracker.alerts.compose import Composer, DeadlineView
 from tracker.alerts.policy import local_date, next_allowed, reminder_due
 from tracker.domain.model import DeadlineChange
 from tracker.store.models import (
@@ -75,7 +75,7 @@ def plan_case(
     now: datetime,
     changes: Sequence[DeadlineChange] = (),
     *,
-    deadlines: list[DeadlineRow] | None = None,
+    deadlines: list[DeadlineView] | None = None,
     existing: list[Alert] | None = None,
 ) -> PlanOutcome:
     """Bring one case's planned alerts in line with its deadlines and the person's consent.
@@ -89,13 +89,14 @@ def plan_case(
         outcome.cancelled = _cancel(existing, set(), now, "no SMS consent, or opted out")
         return outcome
     if deadlines is None:
-        deadlines = list(
-            session.exec(
+        deadlines = [
+            DeadlineView.of_row(row)
+            for row in session.exec(
                 select(DeadlineRow)
                 .where(DeadlineRow.case_id == case.id, col(DeadlineRow.cancelled_at).is_(None))
                 .order_by(col(DeadlineRow.act_by))
             ).all()
-        )
+        ]
     horizon = now + timedelta(days=composer.policy.plan_horizon_days)
     upcoming = [d for d in deadlines if d.act_by >= local_date(now, parolee.timezone)]
     contact = contact_for(session, case, composer)
@@ -134,7 +135,7 @@ def _relanguage(
     existing: list[Alert],
     case: Case,
     parolee: Parolee,
-    upcoming: list[DeadlineRow],
+    upcoming: list[DeadlineView],
     composer: Composer,
     contact: str,
     now: datetime,
@@ -157,7 +158,7 @@ def _plan_deadline(
     plan: _Plan,
     case: Case,
     parolee: Parolee,
-    deadline: DeadlineRow,
+    deadline: DeadlineView,
     composer: Composer,
     contact: str,
     now: datetime,
@@ -189,7 +190,7 @@ def _plan_deadline(
 def _reminder(
     case: Case,
     parolee: Parolee,
-    deadline: DeadlineRow,
+    deadline: DeadlineView,
     offset: int,
     due: datetime,
     body: str,

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from tracker.alerts.compose import DeadlineView
 from tracker.alerts.planner import plan_case
 from tracker.domain.model import (
     CaseFacts,
@@ -99,8 +100,7 @@ def refresh_case(
     _store(session, case.id, rows, computed, now)
     if policies.reminders is not None:
         # Same transaction: a change and the reminders it calls for commit together.
-        by_act_by = sorted(computed, key=lambda d: d.act_by)
-        known = [DeadlineRow.model_validate(_new_row(case.id, d, now)) for d in by_act_by]
+        known = [DeadlineView.of(d) for d in sorted(computed, key=lambda d: d.act_by)]
         plan_case(
             session, case, parolee, policies.reminders, now, changes,
             deadlines=known if is_new else None, existing=[] if is_new else None,
