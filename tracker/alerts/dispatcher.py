@@ -45,7 +45,9 @@ class DispatchOutcome:
     failed: int = 0
     retried: int = 0
     skipped: int = 0
+    # Claims of a dead or timed-out worker settled: found already sent, or released.
     reconciled: int = 0
+    recovered: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -68,13 +70,21 @@ class Dispatcher:
         outcome = DispatchOutcome()
         self.reconcile_lapsed(outcome)
         interval = 1.0 / self.policy.rate_per_second
-        for alert_id in self.claim(limit):
-            if self.stopping:
-                self._release(alert_id)
-                continue
-            started = time.monotonic()
-            self._dispatch(alert_id, outcome)
-            self.sleep(max(0.0, interval - (time.monotonic() - started)))
+        # Claim about a minute of sending at a time, so a claim never outlives its lease.
+        chunk = max(1, min(limit, int(self.policy.rate_per_second * 60)))
+        remaining = limit
+        while remaining > 0 and not self.stopping:
+            claimed = self.claim(min(chunk, remaining))
+            if not claimed:
+                break
+            remaining -= len(claimed)
+            for alert_id in claimed:
+                if self.stopping:
+                    self._release(alert_id)
+                    continue
+                started = time.monotonic()
+                self._dispatch(alert_id, outcome)
+                self.sleep(max(0.0, interval - (time.monotonic() - started)))
         return outcome
 
     def claim(self, limit: int) -> list[int]:
@@ -96,8 +106,8 @@ class Dispatcher:
                     state=AlertState.SENDING,
                     claimed_by=self.worker,
                     lease_until=now + timedelta(seconds=self.policy.lease_seconds),
-                    attempt_started_at=now,
-                    attempts=col(Alert.attempts) + 1,
+                    # Stamped when the send is attempted: a claim alone sends nothing.
+                    attempt_started_at=None,
                     updated_at=now,
                 )
                 .returning(col(Alert.id))
@@ -141,9 +151,14 @@ class Dispatcher:
             if allowed > now:
                 # Outside civil hours in the person's zone: wait for the window to open.
                 alert.state, alert.due_at, alert.claimed_by = AlertState.PLANNED, allowed, None
-                alert.attempts -= 1
                 session.add(alert)
                 return None
+            # The attempt is on record, with a fresh lease, before the provider is called.
+            alert.attempts += 1
+            alert.attempt_started_at = now
+            alert.lease_until = now + timedelta(seconds=self.policy.lease_seconds)
+            session.add(alert)
+            session.flush()
             session.expunge(alert)
             return alert
 
@@ -255,7 +270,6 @@ class Dispatcher:
             alert = self._mine(session, alert_id)
             if alert is not None:
                 alert.state, alert.claimed_by, alert.lease_until = AlertState.PLANNED, None, None
-                alert.attempts -= 1
                 session.add(alert)
 
     def _mine(self, session: Session, alert_id: int) -> Alert | None:
@@ -283,16 +297,19 @@ class Dispatcher:
             if alert is None:
                 return
             session.expunge(alert)
-        since = (alert.attempt_started_at or alert.created_at) - timedelta(minutes=1)
+        outcome.reconciled += 1
+        if alert.attempt_started_at is None:
+            self._release(alert_id)  # claimed, never attempted: nothing to look up
+            return
+        since = alert.attempt_started_at - timedelta(minutes=1)
         try:
             found = self.backend.find_sent(alert.recipient, alert.body, since)
         except SmsError as error:
             log.warning("could not reconcile alert %s yet: %s", alert_id, error)
             return
-        outcome.reconciled += 1
         if found is not None:
             self._record_sent(alert_id, found)
-            outcome.sent += 1
+            outcome.recovered += 1
         else:
             log.info("alert %s to %s was not sent; retrying", alert_id, mask_phone(alert.recipient))
             # Known not sent: no reason to wait before trying again.

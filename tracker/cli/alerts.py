@@ -48,7 +48,8 @@ def alerts_dispatch(
     typer.echo(
         f"{outcome.sent} sent, {outcome.retried} to retry, {outcome.failed} failed, "
         f"{outcome.skipped} not sent (no longer needed or outside hours), "
-        f"{outcome.reconciled} reconciled."
+        f"{outcome.reconciled} interrupted claim(s) settled ({outcome.recovered} found already "
+        "sent)."
     )
 
 
