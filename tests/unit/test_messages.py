@@ -2,12 +2,13 @@
 errors that say file, line and reason."""
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from babel import Locale
 
+from tracker.alerts.compose import ASYLUM_PASSED, AT_RISK, Composer, DeadlineView
 from tracker.alerts.messages import (
     LANGUAGES,
     MESSAGE_KEYS,
@@ -17,19 +18,35 @@ from tracker.alerts.messages import (
     load_catalog,
     placeholders,
 )
+from tracker.alerts.policy import ReminderPolicy, parse_policy
 from tracker.domain.model import DeadlineKind
 from tracker.errors import ConfigError
 from tracker.sms.segments import is_gsm7, segments
+from tracker.store.models import Parolee
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "messages"
 KEYS = sorted(MESSAGE_KEYS)
 TRANSLATIONS = [language for language in LANGUAGES if language != "en"]
-# The longest values we expect: a long organisation name, a formatted phone number.
+# The longest values we expect: a long organisation name, and a long representative's
+# name for {contact} (it is the representative's name as entered, in any script, or the
+# HELP_CONTACT setting, "your legal representative" by default: 25 characters).
 ORG = "Legal Aid Society of Metropolitan Region"
-CONTACT = "+1 212 555 0199"
+CONTACT = "Maria Fernanda Lopez-Gutierrez"
 DAYS = 180
 # Day 28 of every month: the longest date of the year is among them.
 DATES_OF_THE_YEAR = [date(2026, month, 28) for month in range(1, 13)]
+REMINDERS = CONFIG.parent / "reminders.toml"
+# The notes a reminder can end with (tracker.alerts.compose), by the flag that calls for
+# each: config/rules.toml sets at_risk on unlawful presence only, and the rules engine
+# asylum_year_passed_in_parole on the end of parole only.
+REMINDERS_WITH_NOTES = [
+    pytest.param(kind, flag, note, id=f"{kind.value}+{note}")
+    for kind, flag, note in [
+        (DeadlineKind.UNLAWFUL_PRESENCE_180, AT_RISK, "note.at_risk"),
+        (DeadlineKind.UNLAWFUL_PRESENCE_365, AT_RISK, "note.at_risk"),
+        (DeadlineKind.PAROLE_EXPIRY, ASYLUM_PASSED, "note.asylum_passed"),
+    ]
+]
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +87,49 @@ def test_it_fits_every_text_in_its_segment_budget(
     assert count <= budget(key), (
         f"{language} {key}: {count} segments ({kind}, {len(text)} chars), "
         f"budget {budget(key)}:\n{text}"
+    )
+
+
+@pytest.fixture(scope="module")
+def policy() -> ReminderPolicy:
+    return parse_policy(REMINDERS.read_text(encoding="utf-8"), str(REMINDERS))
+
+
+def composed_reminder(
+    composer: Composer, language: str, kind: DeadlineKind, flag: str, act_by: date
+) -> str:
+    """The reminder as Composer.reminder writes it DAYS before `act_by`, with its note (joined
+    as the composer joins it: a full stop first when the text ends with a name)."""
+    parolee = Parolee(
+        full_name="X",
+        phone="+12125550199",
+        language=language,
+        timezone="America/New_York",
+        arrival_date=date(2025, 1, 1),
+    )
+    deadline = DeadlineView(kind, act_by, kind.value, (flag,))
+    return composer.reminder(parolee, deadline, CONTACT, act_by - timedelta(days=DAYS))
+
+
+@pytest.mark.parametrize(("kind", "flag", "note"), REMINDERS_WITH_NOTES)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_it_fits_every_reminder_with_its_note_in_the_segment_budget(
+    catalog: Catalog,
+    policy: ReminderPolicy,
+    language: str,
+    kind: DeadlineKind,
+    flag: str,
+    note: str,
+) -> None:
+    composer = Composer(policy, catalog, org=ORG, help_contact=CONTACT)
+    texts = [composed_reminder(composer, language, kind, flag, day) for day in DATES_OF_THE_YEAR]
+    text = max(texts, key=lambda text: (segments(text), len(text)))
+    assert text.endswith(" " + catalog.render(language, note, org=ORG, contact=CONTACT))
+    count, limit = segments(text), policy.segment_budget
+    encoding = "GSM-7" if is_gsm7(text) else "UCS-2"
+    assert count <= limit, (
+        f"{language} reminder.{kind.value} + {note}: {count} segments ({encoding}, "
+        f"{len(text)} chars), budget {limit}:\n{text}"
     )
 
 

@@ -1,15 +1,17 @@
 """Writes the text of each message from the catalog, in the person's language."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from tracker.alerts.messages import Catalog
-from tracker.alerts.policy import ReminderPolicy, local_date
+from tracker.alerts.policy import ReminderPolicy
 from tracker.domain.model import Deadline, DeadlineKind
 from tracker.sms.segments import segments
 from tracker.store.models import Case, DeadlineRow, Parolee
 
 AT_RISK = "at_risk"
+# Full stops of the scripts we write in ("\u06d4" is the Arabic-script one, used in Pashto).
+SENTENCE_ENDS = (".", "!", "?", "\u06d4")
 ASYLUM_PASSED = "asylum_year_passed_in_parole"
 
 
@@ -45,19 +47,19 @@ class Composer:
         return segments(body)
 
     def reminder(
-        self, parolee: Parolee, deadline: DeadlineView, contact: str, now: datetime
+        self, parolee: Parolee, deadline: DeadlineView, contact: str, sent_on: date
     ) -> str:
-        """A reminder about one deadline, with the notes its flags call for."""
+        """A reminder about one deadline as it reads on `sent_on` (the person's local date),
+        with the notes its flags call for."""
         language = parolee.language
-        days = (deadline.act_by - local_date(now, parolee.timezone)).days
+        days = (deadline.act_by - sent_on).days
         text = self._render(
             language, f"reminder.{deadline.kind.value}", contact, date=deadline.act_by, days=days
         )
-        flags = deadline.flags
-        if AT_RISK in flags:
-            text += " " + self._render(language, "note.at_risk", contact)
-        if ASYLUM_PASSED in flags:
-            text += " " + self._render(language, "note.asylum_passed", contact)
+        if AT_RISK in deadline.flags:
+            text = _then(text, self._render(language, "note.at_risk", contact))
+        if ASYLUM_PASSED in deadline.flags:
+            text = _then(text, self._render(language, "note.asylum_passed", contact))
         return text
 
     def welcome(
@@ -91,3 +93,9 @@ class Composer:
         **values: str | int | date | list[tuple[str, date]],
     ) -> str:
         return self.catalog.render(language, key, org=self.org, contact=contact, **values)
+
+
+def _then(text: str, note: str) -> str:
+    """`note` after `text` as a new sentence (texts may end with a name, not a full stop)."""
+    text = text.rstrip()
+    return f"{text} {note}" if text.endswith(SENTENCE_ENDS) else f"{text}. {note}"

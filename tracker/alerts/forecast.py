@@ -47,12 +47,13 @@ def forecast(engine: Engine, composer: Composer, now: datetime, days: int) -> li
             if not can_text(parolee) or not policy.reminds(deadline.kind, case.status):
                 continue
             view = DeadlineView.of_row(deadline)
-            body = composer.reminder(parolee, view, contact_for(session, case, composer), now)
+            contact = contact_for(session, case, composer)
             for offset in policy.offsets[deadline.kind]:
                 due = reminder_due(deadline.act_by, offset, parolee.timezone, policy)
                 day = local_date(due, "UTC")
                 if day in per_day and due >= now:
-                    _add(per_day[day], composer, body)
+                    sent_on = local_date(due, parolee.timezone)
+                    _add(per_day[day], composer, composer.reminder(parolee, view, contact, sent_on))
         others = session.exec(
             select(Alert).where(
                 Alert.state == AlertState.PLANNED,

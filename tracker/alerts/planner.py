@@ -168,11 +168,11 @@ def _plan_deadline(
     policy = composer.policy
     if not policy.reminds(deadline.kind, case.status):
         return
-    body = composer.reminder(parolee, deadline, contact, now)
     passed = []
     for offset in policy.offsets[deadline.kind]:
         due = reminder_due(deadline.act_by, offset, parolee.timezone, policy)
         if now <= due <= horizon:
+            body = composer.reminder(parolee, deadline, contact, local_date(due, parolee.timezone))
             plan.alerts.append(_reminder(case, parolee, deadline, offset, due, body, composer, now))
         elif due < now:
             passed.append(offset)
@@ -181,6 +181,7 @@ def _plan_deadline(
     if passed and not first_plan:
         newest, older = passed[-1], passed[:-1]
         due = next_allowed(now, parolee.timezone, policy)
+        body = composer.reminder(parolee, deadline, contact, local_date(due, parolee.timezone))
         plan.alerts.append(_reminder(case, parolee, deadline, newest, due, body, composer, now))
         plan.stale |= {
             (deadline.kind.value, deadline.act_by, o, parolee.phone or "") for o in older

@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from tracker.alerts.messages import MESSAGE_KEYS
 from tracker.cases.recompute import apply_all, diff_all
 from tracker.cli.common import NowOption, make_app
 
@@ -12,12 +13,39 @@ rules_app = typer.Typer(help="Check and apply the deadline rules in config/.", n
 
 @rules_app.command("check")
 def rules_check() -> None:
-    """Validate config/rules.toml; a problem is reported with file, line and reason."""
+    """Validate config/rules.toml, config/reminders.toml and config/messages/.
+
+    A problem is reported with file, line and reason.
+    """
     app = make_app()
     ruleset = app.ruleset
     typer.echo(
         f"{app.rules_path}: ruleset {ruleset.version}, {len(ruleset.rules)} rules, "
         f"{len(ruleset.tps_windows)} TPS windows: OK"
+    )
+    composer = app.composer  # reads reminders.toml and every message file
+    config = app.settings.config_dir
+    policy = composer.policy
+    offsets = sum(len(days) for days in policy.offsets.values())
+    typer.echo(
+        f"{config / 'reminders.toml'}: {len(policy.offsets)} deadline kinds, {offsets} "
+        f"reminder offsets, segment budget {policy.segment_budget}: OK"
+    )
+    catalog = composer.catalog
+    waiting = {
+        code: len(file.needs_review & file.messages.keys()) for code, file in catalog.files.items()
+    }
+    pending = sum(waiting.values())
+    # The review count goes before ": OK": every line of a clean check ends with it.
+    review = (
+        f", {pending} texts in {sum(1 for n in waiting.values() if n)} languages "
+        "await native review"
+        if pending
+        else ""
+    )
+    typer.echo(
+        f"{config / 'messages'}: {len(catalog.languages)} languages, "
+        f"{len(MESSAGE_KEYS)} texts each{review}: OK"
     )
 
 
