@@ -273,3 +273,33 @@ def test_it_plans_reminders_at_ten_local_across_a_dst_change(world: World, tmp_p
         local = alert.due_at.astimezone(zone)
         assert (local.hour, local.minute) == (10, 0), alert
         assert local.date() == alert.deadline_date - timedelta(days=alert.offset_days)
+
+
+def test_it_welcomes_instead_of_back_filling_and_catches_up_only_the_newest(
+    world: World, tmp_path: Path
+) -> None:
+    # Parole ends 2027-03-31: the 180-day reminder (2026-10-02) passed before the import.
+    import_one(world, tmp_path, expiry="2027-03-31")
+    plan_due(world.app.engine, world.app.composer, world.clock.now())
+    assert [a.kind for a in world.alerts()] == ["welcome"]
+
+    def reminders() -> list[tuple[int, AlertState]]:
+        found = [a for a in world.alerts() if a.kind == "parole_expiry"]
+        return sorted((a.offset_days, a.state) for a in found)
+
+    # Down from now until 2027-01-20: the 90-day reminder (2026-12-31) was missed.
+    world.clock.instant = datetime(2027, 1, 20, 17, 0, tzinfo=UTC)
+    plan_due(world.app.engine, world.app.composer, world.clock.now())
+    assert reminders() == [(90, AlertState.PLANNED)]
+    [late] = [a for a in world.alerts() if a.kind == "parole_expiry"]
+    assert late.due_at == world.clock.now()  # noon in New York: inside the window
+    assert "(days left: 70)" in late.body
+
+    # Down again until 2027-03-25: 60, 30, 14 and 7 days passed; only the 7-day one goes.
+    world.clock.instant = datetime(2027, 3, 25, 17, 0, tzinfo=UTC)
+    plan_due(world.app.engine, world.app.composer, world.clock.now())
+    # The unsent 90-day reminder is superseded by the newer one: no burst.
+    assert reminders() == [(7, AlertState.PLANNED), (90, AlertState.SUPPRESSED)]
+    outcome = world.dispatcher.run_once()
+    assert outcome.sent == 2  # the welcome and the 7-day reminder
+    assert reminders() == [(7, AlertState.SENT), (90, AlertState.SUPPRESSED)]

@@ -12,7 +12,6 @@ the file, the line and the reason.
 
 import re
 import string
-import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from tracker.domain.model import DeadlineKind
-from tracker.domain.toml_locator import TomlLocator, syntax_error_line
+from tracker.domain.toml_locator import TomlLocator, parse_toml
 from tracker.errors import ConfigError
 
 REFERENCE = "en"
@@ -227,10 +226,7 @@ def parse_language(
     text: str, source: str, code: str, reference: LanguageFile | None
 ) -> LanguageFile:
     """Check one language file; `reference` is the English file (None for English itself)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, syntax_error_line(exc), f"not valid TOML: {exc}") from exc
+    data = parse_toml(text, source)
     where = _Where(text, source)
     for key in data:
         if key not in _TOP_LEVEL + _OPTIONAL:

@@ -98,11 +98,14 @@ def plan_case(
             ).all()
         ]
     horizon = now + timedelta(days=composer.policy.plan_horizon_days)
+    # Reminders due before the case was first planned are never back-filled: the welcome
+    # message covers them. Later ones missed (downtime) are caught up.
+    since = min((a.created_at for a in existing), default=now)
     upcoming = [d for d in deadlines if d.act_by >= local_date(now, parolee.timezone)]
     contact = contact_for(session, case, composer)
     plan = _Plan()
     for deadline in upcoming:
-        _plan_deadline(plan, case, parolee, deadline, composer, contact, now, horizon, not existing)
+        _plan_deadline(plan, case, parolee, deadline, composer, contact, now, horizon, since)
     soon = next_allowed(now, parolee.timezone, composer.policy)
     if upcoming and not existing:
         body = composer.welcome(case, parolee, upcoming, contact)
@@ -163,7 +166,7 @@ def _plan_deadline(
     contact: str,
     now: datetime,
     horizon: datetime,
-    first_plan: bool,
+    since: datetime,
 ) -> None:
     policy = composer.policy
     if not policy.reminds(deadline.kind, case.status):
@@ -174,11 +177,10 @@ def _plan_deadline(
         if now <= due <= horizon:
             body = composer.reminder(parolee, deadline, contact, local_date(due, parolee.timezone))
             plan.alerts.append(_reminder(case, parolee, deadline, offset, due, body, composer, now))
-        elif due < now:
+        elif since <= due < now:
             passed.append(offset)
-    # Offsets run from far to near: the last one passed is the newest. A new case gets a
-    # welcome instead of any of them.
-    if passed and not first_plan:
+    # Offsets run from far to near: the last one passed is the newest.
+    if passed:
         newest, older = passed[-1], passed[:-1]
         due = next_allowed(now, parolee.timezone, policy)
         body = composer.reminder(parolee, deadline, contact, local_date(due, parolee.timezone))

@@ -3,15 +3,13 @@
 Pure: parsing takes text, and the time functions take the instant and zone they use.
 """
 
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from tracker.domain.model import DeadlineKind, Status
-from tracker.domain.toml_locator import TomlLocator, syntax_error_line
-from tracker.errors import ConfigError
+from tracker.domain.toml_locator import TomlLocator, parse_toml
 
 KEYS = {
     "send_time", "window_start", "window_end", "rate_per_second", "max_attempts",
@@ -66,10 +64,7 @@ def local_date(instant: datetime, zone: str) -> date:
 
 def parse_policy(text: str, source: str) -> ReminderPolicy:
     """Parse and check the reminder policy; a problem raises ConfigError with its line."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, syntax_error_line(exc), f"not valid TOML: {exc}") from exc
+    data = parse_toml(text, source)
     where = TomlLocator(text, source)
     for key in data:
         if key not in KEYS:

@@ -3,7 +3,7 @@
 Changes to a case re-plan it at once; this sweep only brings in reminders whose day has
 come within reach. It remembers how far it has planned (`job_state`), so a normal pass
 reads a day's worth of deadlines through the act-by index, and a pass after downtime
-looks back as far as it was away (at most `catch_up_days`).
+looks back as far as it was away.
 """
 
 from datetime import date, datetime, timedelta
@@ -28,8 +28,9 @@ def plan_due(engine: Engine, composer: Composer, now: datetime) -> int:
     until = now.date() + timedelta(days=policy.plan_horizon_days)
     with session_scope(engine) as session:
         state = session.get(JobState, JOB) or JobState(name=JOB)
-        floor = now.date() - timedelta(days=policy.catch_up_days)
-        start = max(state.planned_through or floor, floor)
+        # After downtime, look back to where the last pass stopped; a first pass looks
+        # back `catch_up_days`.
+        start = state.planned_through or now.date() - timedelta(days=policy.catch_up_days)
         if start >= until:
             return 0
         offsets = sorted({o for days in policy.offsets.values() for o in days})

@@ -1,6 +1,5 @@
 """Parsing and checking of `config/rules.toml` text into a RuleSet (pure: no file access)."""
 
-import tomllib
 from datetime import date
 from typing import Any, TypeVar
 
@@ -15,18 +14,14 @@ from tracker.domain.rules import (
     RuleSet,
     TpsWindow,
 )
-from tracker.domain.toml_locator import TomlLocator, syntax_error_line
-from tracker.errors import ConfigError
+from tracker.domain.toml_locator import TomlLocator, parse_toml
 
 E = TypeVar("E", DeadlineKind, Status, Program, Form)
 
 
 def parse_ruleset(text: str, source: str) -> RuleSet:
     """Parse and check the rules file; a problem raises ConfigError with its line."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, syntax_error_line(exc), f"not valid TOML: {exc}") from exc
+    data = parse_toml(text, source)
     where = TomlLocator(text, source)
     unknown = set(data) - {"ruleset_version", "holiday_calendar", "rule", "tps_window"}
     if unknown:

@@ -6,6 +6,7 @@ look the key up again in the text: the n-th `[[table]]` header, then the key bel
 
 import re
 import tomllib
+from typing import Any
 
 from tracker.errors import ConfigError
 
@@ -14,7 +15,15 @@ _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 _AT_LINE = re.compile(r"\(at line (\d+)")
 
 
-def syntax_error_line(error: tomllib.TOMLDecodeError) -> int | None:
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text; a syntax error raises ConfigError with its line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, _syntax_error_line(exc), f"not valid TOML: {exc}") from exc
+
+
+def _syntax_error_line(error: tomllib.TOMLDecodeError) -> int | None:
     """The line of a TOML syntax error (an attribute only from Python 3.14; else in the text)."""
     line = getattr(error, "lineno", None)
     if isinstance(line, int):
