@@ -80,12 +80,14 @@ class Crash:
     folder: Path
     runs: int = 0
 
-    def start(self, now: datetime) -> tuple[subprocess.Popen[bytes], Path]:
+    def start(
+        self, now: datetime, command: tuple[str, ...] = ("alerts", "dispatch")
+    ) -> tuple[subprocess.Popen[bytes], Path]:
         self.runs += 1
         log = self.folder / f"dispatch-{self.runs}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [str(TRACKER), "alerts", "dispatch", "--now", iso(now)],
+                [str(TRACKER), *command, "--now", iso(now)],
                 env=self.env,
                 cwd=self.folder,
                 stdin=subprocess.DEVNULL,
@@ -236,3 +238,30 @@ def test_it_sends_every_due_alert_exactly_once_after_a_sigkill_mid_batch(crash: 
     # What the dead worker had recorded stands as it was.
     for phone, before in recorded.items():
         assert by_phone[phone].sid == before.provider_sid
+
+
+def test_it_finishes_the_message_in_flight_on_sigterm_and_releases_the_rest(
+    crash: Crash,
+) -> None:
+    phones = import_cases(crash.app.engine, crash.app, crash.folder)
+    crash.twilio.create_delay = CREATE_DELAY
+    worker, log = crash.start(NOW, ("worker",))
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not crash.twilio.wait_for_sent(3, timeout=0.2):
+            assert worker.poll() is None, log.read_text(encoding="utf-8", errors="replace")
+            assert time.monotonic() < deadline, "the worker sent nothing in time"
+        os.kill(worker.pid, signal.SIGTERM)
+        code = worker.wait(timeout=30)
+    finally:
+        stop(worker)
+    output = log.read_text(encoding="utf-8", errors="replace")
+    assert code == 0, output
+    sent = crash.twilio.sent
+    states = Counter(a.state for a in crash.alerts())
+    # Every message Twilio accepted is on record; nothing is left half-claimed.
+    assert states[AlertState.SENT] == len(sent)
+    assert states[AlertState.PLANNED] == len(phones) - len(sent)
+    assert states[AlertState.SENDING] == 0
+    assert len(sent) < len(phones), "SIGTERM did not land mid-batch"
+    assert "finishing the message in flight" in output

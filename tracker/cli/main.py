@@ -88,9 +88,13 @@ def web(host: HostOption = "0.0.0.0", port: PortOption = 8000) -> None:
 
 
 @app.command("worker")
-def worker() -> None:
-    """Run the scheduled jobs (daily status job) in the foreground."""
-    tracker = make_app()
+def worker(now: NowOption = None) -> None:
+    """Run the scheduled jobs (plan, dispatch, status) in the foreground until SIGTERM.
+
+    `--now` pins the jobs' clock (drills and tests); the ticker itself runs on wall time.
+    """
+    logging.getLogger("tracker").setLevel(logging.INFO)
+    tracker = make_app(now)
     run_worker(tracker, tracker.dispatcher())
 
 
