@@ -303,3 +303,26 @@ def test_it_welcomes_instead_of_back_filling_and_catches_up_only_the_newest(
     outcome = world.dispatcher.run_once()
     assert outcome.sent == 2  # the welcome and the 7-day reminder
     assert reminders() == [(7, AlertState.SENT), (90, AlertState.SUPPRESSED)]
+
+
+def test_it_tells_once_when_a_date_moves_and_cancels_what_no_longer_applies(
+    world: World, tmp_path: Path
+) -> None:
+    # Parole ends 2026-12-01: the 3-day reminder (2026-11-28) passed, the 1-day one is due
+    # 2026-11-30 and so within the planning horizon.
+    import_one(world, tmp_path, expiry="2026-12-01")
+    world.dispatcher.run_once()  # the welcome goes
+    plan_due(world.app.engine, world.app.composer, world.clock.now())
+    assert {(a.kind, a.offset_days) for a in world.alerts()} >= {("parole_expiry", 1)}
+    # A re-parole moves the end a year later, in one transaction with the re-plan.
+    import_one(world, tmp_path, expiry="2027-12-01")
+    alerts = {(a.kind, a.offset_days): a for a in world.alerts()}
+    assert alerts[("parole_expiry", 1)].state == AlertState.CANCELLED
+    assert alerts[("parole_expiry", 1)].reason == "the date moved or no longer applies"
+    changed = alerts[("date_changed", 0)]
+    assert changed.state == AlertState.PLANNED
+    assert "Dec 1, 2027" in changed.body
+    # Planning again adds no second "your date changed" message.
+    import_one(world, tmp_path, expiry="2027-12-01")
+    plan_due(world.app.engine, world.app.composer, world.clock.now())
+    assert sum(a.kind == "date_changed" for a in world.alerts()) == 1
