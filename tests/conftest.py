@@ -2,6 +2,7 @@
 and on PostgreSQL (store tests run on both; see README "Tests")."""
 
 import os
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,3 +110,11 @@ def table_counts(engine: Engine) -> dict[str, int]:
             for n in names
             if n != "alembic_version"
         }
+
+
+def refused(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """A user error: non-zero exit, a plain message naming `fragments`, no traceback."""
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr

@@ -27,7 +27,7 @@ from tracker.cli.main import app as cli_app
 from tracker.settings import Settings
 from tracker.sms.segments import segments
 
-from ..conftest import NOW, ROOT, SHARED
+from ..conftest import NOW, ROOT, SHARED, refused
 
 TRACKER = ROOT / ".venv" / "bin" / "tracker"
 EXAMPLES = SHARED / "examples" / "cases.csv"
@@ -112,14 +112,6 @@ def assert_no_phone(text: str, *paths: Path) -> None:
     for path in paths:
         for form in phone_forms(path):
             assert form not in text, f"a full phone number ({form}) is shown:\n{text}"
-
-
-def refused(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    """A user error: non-zero exit, a plain message naming `fragments`, no traceback."""
-    assert result.returncode != 0, result.stdout
-    assert "Traceback" not in result.stderr + result.stdout, result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, result.stderr
 
 
 @pytest.fixture

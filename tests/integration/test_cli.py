@@ -25,7 +25,7 @@ from tracker.cli.main import app as cli_app
 from tracker.settings import Settings
 from tracker.store.db import make_engine
 
-from ..conftest import ROOT, SHARED, table_counts
+from ..conftest import ROOT, SHARED, refused, table_counts
 
 TRACKER = ROOT / ".venv" / "bin" / "tracker"
 EXAMPLES = SHARED / "examples" / "cases.csv"
@@ -98,14 +98,6 @@ class Cli:
                     *extra)
         )  # fmt: skip
         return rows
-
-
-def refused(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    """A user error: non-zero exit, a plain message naming `fragments`, no traceback."""
-    assert result.returncode != 0, result.stdout
-    assert "Traceback" not in result.stderr + result.stdout, result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, result.stderr
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from tracker.domain.model import (
     Decision,
     FilingFacts,
     Form,
-    GrantFacts,
     GrantSource,
     Program,
     Status,
@@ -21,25 +20,14 @@ from tracker.domain.model import (
 from tracker.domain.rules import RuleSet, compute_deadlines
 from tracker.domain.rules_config import parse_ruleset
 
+from .test_parole import grant
+
 K = DeadlineKind
 ARRIVAL = date(2025, 3, 10)  # a Monday; parole starts the same day
 END = date(2027, 3, 10)  # a Wednesday
 ASYLUM_FLAG = "asylum_year_passed_in_parole"
 REPAROLE_KINDS = {K.REPAROLE_WINDOW_OPENS, K.REPAROLE_FILE_BY}
 UNLAWFUL_KINDS = {K.UNLAWFUL_PRESENCE_180, K.UNLAWFUL_PRESENCE_365}
-
-
-def grant(
-    start: date = ARRIVAL,
-    expiry: date = END,
-    source: GrantSource = GrantSource.INITIAL,
-    *,
-    sequence: int = 0,
-    in_force: bool = True,
-) -> GrantFacts:
-    return GrantFacts(
-        start=start, expiry=expiry, source=source, sequence=sequence, in_force=in_force
-    )
 
 
 BASE = CaseFacts(
