@@ -16,6 +16,7 @@ from tracker.clock import Clock, SystemClock
 from tracker.domain.rules import RuleSet
 from tracker.domain.rules_config import parse_ruleset
 from tracker.errors import ConfigError
+from tracker.feeds.policy import FeedPolicy, parse_feed_policy
 from tracker.policies import Policies
 from tracker.settings import Settings, load_settings
 from tracker.sms.factory import make_backend
@@ -71,6 +72,12 @@ class App:
             org=self.settings.org_name,
             help_contact=self.settings.help_contact,
         )
+
+    @cached_property
+    def feed_policy(self) -> FeedPolicy:
+        """How calendar feeds alarm, remind and keep cancelled events."""
+        path = self.settings.config_dir / "feeds.toml"
+        return parse_feed_policy(read_config(path), str(path))
 
     def dispatcher(self) -> Dispatcher:
         """A dispatcher on the configured SMS backend, named after this process."""

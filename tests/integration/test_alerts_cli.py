@@ -323,16 +323,17 @@ def test_it_forecasts_messages_segments_and_cost_per_day(examples: Tracker, extr
 # --- rules check ---------------------------------------------------------------------------
 
 
-def test_it_checks_the_rules_the_reminder_policy_and_every_message_file(
+def test_it_checks_the_rules_reminders_messages_and_feeds(
     tracker: Tracker,
 ) -> None:
     lines = tracker.ok("rules", "check").splitlines()
     config = ROOT / "config"
-    assert len(lines) == 3, lines
+    assert len(lines) == 4, lines
     assert [line.split(": ")[0] for line in lines] == [
         str(config / "rules.toml"),
         str(config / "reminders.toml"),
         str(config / "messages"),
+        str(config / "feeds.toml"),
     ]
     assert all(line.endswith(": OK") for line in lines), lines
     assert "segment budget 3" in lines[1]

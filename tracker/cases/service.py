@@ -13,7 +13,15 @@ from tracker.domain.model import DeadlineChange, Decision, Form, GrantSource, St
 from tracker.domain.status import check_transition
 from tracker.errors import InvalidInputError
 from tracker.policies import Policies
-from tracker.store.models import Case, Filing, Grant, Parolee, StatusChange, must_id
+from tracker.store.models import (
+    Case,
+    CaseAssignment,
+    Filing,
+    Grant,
+    Parolee,
+    StatusChange,
+    must_id,
+)
 
 
 @dataclass(frozen=True)
@@ -225,3 +233,43 @@ def has_pending_filing(session: Session, case_id: int, forms: tuple[Form, ...]) 
         )
     ).first()
     return found is not None
+
+
+def assign_representative(
+    session: Session,
+    case: Case,
+    representative_id: int | None,
+    now: datetime,
+    *,
+    new_case: bool = False,
+) -> bool:
+    """Give a case to a representative (or to none), keeping the assignment history that
+    calendar feeds follow; False if nothing changed. A bulk import says `new_case` to
+    skip the lookup of assignments a new case cannot have."""
+    held = (
+        []
+        if new_case
+        else list(
+            session.exec(
+                select(CaseAssignment).where(
+                    CaseAssignment.case_id == must_id(case.id),
+                    col(CaseAssignment.unassigned_at).is_(None),
+                )
+            ).all()
+        )
+    )
+    if [a.representative_id for a in held] == ([representative_id] if representative_id else []):
+        return False
+    for assignment in held:
+        assignment.unassigned_at = now
+        session.add(assignment)
+    if representative_id is not None:
+        session.add(
+            CaseAssignment(
+                case_id=must_id(case.id), representative_id=representative_id, assigned_at=now
+            )
+        )
+    case.representative_id = representative_id
+    case.updated_at = now
+    session.add(case)
+    return True

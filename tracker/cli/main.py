@@ -13,6 +13,7 @@ from tracker import demo
 from tracker.cli.alerts import alerts_app
 from tracker.cli.cases import case_app, cases_app
 from tracker.cli.common import NowOption, close_apps, make_app, warn
+from tracker.cli.feeds import feeds_app
 from tracker.cli.imports import import_command
 from tracker.cli.rules import rules_app
 from tracker.cli.terminations import terminations_app
@@ -33,6 +34,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(rules_app, name="rules")
 app.add_typer(terminations_app, name="terminations")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(feeds_app, name="feeds")
 app.command("import")(import_command)
 
 

@@ -47,6 +47,11 @@ def rules_check() -> None:
         f"{config / 'messages'}: {len(catalog.languages)} languages, "
         f"{len(MESSAGE_KEYS)} texts each{review}: OK"
     )
+    feeds = app.feed_policy
+    typer.echo(
+        f"{config / 'feeds.toml'}: alarms {list(feeds.alarm_days)} days before, cancelled "
+        f"events kept {feeds.cancelled_days} days: OK"
+    )
 
 
 @rules_app.command("diff")

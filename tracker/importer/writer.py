@@ -13,6 +13,7 @@ from tracker.cases.service import (
     add_filing,
     add_grant,
     approve_pending_reparole,
+    assign_representative,
     record_status,
     refresh,
 )
@@ -114,7 +115,6 @@ class CaseWriter:
             Case(
                 external_id=r.external_id,
                 parolee_id=must_id(p.id),
-                representative_id=self._representative(r),
                 program=r.program,
                 status=_initial_status(r),
                 end_date=r.parole_expiry,
@@ -127,6 +127,8 @@ class CaseWriter:
         self.session.add_all(cases)
         self.session.flush()
         for row, case, parolee in zip(rows, cases, parolees, strict=True):
+            rep = self._representative(row)
+            assign_representative(self.session, case, rep, self.now, new_case=True)
             self._add_children(row, case)
             refresh_case(
                 self.session,
@@ -161,12 +163,9 @@ class CaseWriter:
             self._reject(row, "parole_start", row.parole_start.isoformat(), reason)
             return
         changed = _assign(parolee, **_person(row, self.now, parolee))
-        changed += _assign(
-            case,
-            program=row.program,
-            work_permit_expiry=row.work_permit_expiry,
-            representative_id=self._representative(row),
-        )
+        changed += _assign(case, program=row.program, work_permit_expiry=row.work_permit_expiry)
+        if assign_representative(self.session, case, self._representative(row), self.now):
+            changed.append("representative")
         if (row.parole_start, row.parole_expiry) != (newest.start, newest.expiry):
             changed.append("grant")
             self._add_grant(row, case, newest.start)

@@ -288,3 +288,35 @@ class JobState(SQLModel, table=True):
     # The planner sweep has planned every reminder whose local date is on or before this.
     planned_through: dt.date | None = None
     last_run_at: datetime | None = instant(default=None, nullable=True)
+
+
+class CaseAssignment(SQLModel, table=True):
+    """Which representative had a case, and when: a feed shows a case that left it as
+    cancelled for a while, so calendar clients remove its events."""
+
+    __tablename__ = "case_assignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="parole_case.id", index=True)
+    representative_id: int = Field(foreign_key="representative.id", index=True)
+    assigned_at: datetime = instant()
+    unassigned_at: datetime | None = instant(default=None, nullable=True)
+
+
+class FeedToken(SQLModel, table=True):
+    """A calendar subscription: a secret URL for one representative's cases, or one case.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once, when issued.
+    """
+
+    __tablename__ = "feed_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    representative_id: int | None = Field(default=None, foreign_key="representative.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="parole_case.id", index=True)
+    # minimal: initials and case reference only; full: names too. Never phones or A-numbers.
+    privacy: str = Field(max_length=10)
+    created_at: datetime = instant()
+    revoked_at: datetime | None = instant(default=None, nullable=True)
+    last_used_at: datetime | None = instant(default=None, nullable=True)

@@ -1,0 +1,1 @@
+"""Calendar feeds (iCalendar): every deadline of a representative's clients, kept current."""

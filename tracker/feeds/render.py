@@ -1,0 +1,116 @@
+"""Renders feed items as an iCalendar document (icalendar 7).
+
+Every value that ends up in the document is derived from the data, never from the time
+of rendering: an unchanged feed renders to the same bytes, so its ETag is stable.
+"""
+
+from datetime import datetime, timedelta
+
+from icalendar import Alarm, Calendar, Event
+
+from tracker.feeds.policy import FeedPolicy
+from tracker.feeds.query import FeedItem
+
+PRODID = "-//Parole Tracker//Calendar feed//EN"
+UID_DOMAIN = "parole-tracker"
+# Alarms ring at 09:00 on their day (all-day events start at local midnight).
+ALARM_HOUR = 9
+LABELS = {
+    "parole_expiry": "Parole ends",
+    "reparole_window_opens": "Re-parole filing window opens",
+    "reparole_file_by": "File re-parole by",
+    "asylum_one_year": "Asylum one-year deadline",
+    "unlawful_presence_180": "180 days of unlawful presence",
+    "unlawful_presence_365": "One year of unlawful presence",
+    "work_permit_expiry": "Work permit expires",
+    "cuban_adjustment_eligible": "Cuban Adjustment: one year of presence",
+    "tps_registration_closes": "TPS registration closes",
+}
+
+
+def initials(full_name: str) -> str:
+    """ "Example Parolee One" -> "E.P.O." (the minimal privacy level shows no names)."""
+    return "".join(f"{word[0].upper()}." for word in full_name.split() if word)
+
+
+def render_feed(
+    items: list[FeedItem],
+    *,
+    feed_id: int,
+    name: str,
+    privacy: str,
+    policy: FeedPolicy,
+    admin_url: str,
+) -> bytes:
+    """The calendar of `items`, as bytes."""
+    # A fixed UID: Calendar.new() would make a random one, and every render would differ.
+    calendar = Calendar.new(prodid=PRODID, name=name, uid=f"feed-{feed_id}@{UID_DOMAIN}")
+    refresh = timedelta(hours=policy.refresh_hours)
+    # The refresh_interval setter leaves out VALUE=DURATION, which RFC 7986 requires.
+    calendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", f"PT{policy.refresh_hours}H")
+    for item in items:
+        calendar.add_component(_event(item, privacy, policy, admin_url))
+        if policy.reminder_events and not item.cancelled:
+            for days in policy.alarm_days:
+                calendar.add_component(_reminder_event(item, days, privacy))
+    return bytes(calendar.to_ical())
+
+
+def last_modified(items: list[FeedItem], fallback: datetime) -> datetime:
+    """When the feed last changed: its newest event change."""
+    return max((item.changed_at for item in items), default=fallback)
+
+
+def _uid(item: FeedItem) -> str:
+    return f"{item.case_id}-{item.slot}@{UID_DOMAIN}"
+
+
+def _summary(item: FeedItem, privacy: str) -> str:
+    who = item.full_name if privacy == "full" else initials(item.full_name)
+    return f"{LABELS.get(item.kind.value, item.kind.value)}: {who} ({item.external_id})"
+
+
+def _event(item: FeedItem, privacy: str, policy: FeedPolicy, admin_url: str) -> Event:
+    link = f"{admin_url}/cases/{item.case_id}"
+    description = (
+        f"Act by {item.act_by.isoformat()}. Rule: {item.citation}. Case: {link}\n"
+        "Information, not legal advice."
+    )
+    event = Event.new(
+        uid=_uid(item),
+        summary=_summary(item, privacy),
+        description=description,
+        start=item.date,
+        end=item.date + timedelta(days=1),
+        sequence=item.sequence,
+        stamp=item.changed_at,
+        last_modified=item.changed_at,
+        url=link,
+    )
+    event.add("STATUS", "CANCELLED" if item.cancelled else "CONFIRMED")
+    event.add("TRANSP", "TRANSPARENT")
+    if not item.cancelled:
+        lead = (item.date - item.act_by).days
+        for days in policy.alarm_days:
+            before = timedelta(days=lead + days) - timedelta(hours=ALARM_HOUR)
+            alarm = Alarm.new_display(
+                description=f"{_summary(item, privacy)}: act by {item.act_by.isoformat()}",
+                trigger=-before,
+                uid=f"{item.case_id}-{item.slot}-alarm-{days}@{UID_DOMAIN}",
+            )
+            event.add_component(alarm)
+    return event
+
+
+def _reminder_event(item: FeedItem, days: int, privacy: str) -> Event:
+    day = item.act_by - timedelta(days=days)
+    return Event.new(
+        uid=f"{item.case_id}-{item.slot}-reminder-{days}@{UID_DOMAIN}",
+        summary=f"Reminder: {_summary(item, privacy)}, act by {item.act_by.isoformat()}",
+        start=day,
+        end=day + timedelta(days=1),
+        sequence=item.sequence,
+        stamp=item.changed_at,
+        last_modified=item.changed_at,
+    )

@@ -1,0 +1,78 @@
+"""GET/HEAD /feeds/{token}.ics: a calendar that stays current, cheap to re-fetch."""
+
+import hashlib
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from fastapi import APIRouter, Request, Response
+
+from tracker.bootstrap import App
+from tracker.feeds.query import feed_items
+from tracker.feeds.render import last_modified, render_feed
+from tracker.feeds.tokens import find_active
+from tracker.store.db import session_scope
+from tracker.web.ratelimit import RateLimiter
+
+CALENDAR = "text/calendar; charset=utf-8"
+# The same answer for an unknown, a revoked and a malformed token.
+NOT_FOUND = Response(content="Not found\n", status_code=404, media_type="text/plain")
+
+
+def feed_routes(app: App) -> APIRouter:
+    """The feed route for this application."""
+    router = APIRouter()
+    limiter = RateLimiter(app.feed_policy.rate_limit_per_minute)
+
+    @router.api_route("/feeds/{token}.ics", methods=["GET", "HEAD"])
+    def feed(token: str, request: Request) -> Response:
+        """Every deadline the token covers, as iCalendar."""
+        client = request.client.host if request.client else "unknown"
+        if not limiter.allow(client):
+            return Response("Too many requests\n", status_code=429, headers={"Retry-After": "60"})
+        now = app.clock.now()
+        with session_scope(app.engine) as session:
+            row = find_active(session, token)
+            if row is None:
+                return NOT_FOUND
+            row.last_used_at = now
+            session.add(row)
+            items = feed_items(session, row, app.feed_policy, now)
+            name = "Parole deadlines" if row.case_id is None else "My parole dates"
+        changed = last_modified(items, row.created_at).replace(microsecond=0)
+        # The ETag is a hash of what the feed shows, so an unchanged feed is never rendered.
+        state = repr((row.id, row.privacy, name, items, app.feed_policy)).encode()
+        etag = '"' + hashlib.sha256(state).hexdigest()[:32] + '"'
+        headers = {
+            "ETag": etag,
+            "Last-Modified": format_datetime(changed.astimezone(UTC), usegmt=True),
+            "Cache-Control": "private, max-age=300",
+        }
+        if _not_modified(request, etag, changed):
+            return Response(status_code=304, headers=headers)
+        body = render_feed(
+            items,
+            feed_id=row.id or 0,
+            name=name,
+            privacy=row.privacy,
+            policy=app.feed_policy,
+            admin_url=f"{app.settings.public_base_url}/admin",
+        )
+        if request.method == "HEAD":
+            headers["Content-Length"] = str(len(body))
+            return Response(status_code=200, headers=headers, media_type=CALENDAR)
+        return Response(content=body, headers=headers, media_type=CALENDAR)
+
+    return router
+
+
+def _not_modified(request: Request, etag: str, changed: datetime) -> bool:
+    match = request.headers.get("If-None-Match")
+    if match is not None:
+        return etag in {tag.strip() for tag in match.split(",")} or match.strip() == "*"
+    since = request.headers.get("If-Modified-Since")
+    if since is None:
+        return False
+    try:
+        return changed <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
