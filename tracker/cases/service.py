@@ -4,6 +4,7 @@ the caller's transaction, and leaves a status-history or audit row naming who an
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -16,6 +17,7 @@ from tracker.policies import Policies
 from tracker.store.models import (
     Case,
     CaseAssignment,
+    DeadlineRow,
     Filing,
     Grant,
     Parolee,
@@ -272,4 +274,15 @@ def assign_representative(
     case.representative_id = representative_id
     case.updated_at = now
     session.add(case)
+    touch_deadlines(session, must_id(case.id), now)
     return True
+
+
+def touch_deadlines(session: Session, case_id: int, now: datetime) -> None:
+    """Mark every deadline of a case changed (new owner, new name): calendars replace
+    events only on a higher SEQUENCE, and revalidate by LAST-MODIFIED."""
+    session.execute(
+        update(DeadlineRow)
+        .where(col(DeadlineRow.case_id) == case_id)
+        .values(sequence=col(DeadlineRow.sequence) + 1, changed_at=now)
+    )

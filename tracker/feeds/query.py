@@ -75,11 +75,9 @@ def _item(deadline: DeadlineRow, case: Case, parolee: Parolee) -> FeedItem:
 
 
 def _moved_away(item: FeedItem, at: datetime) -> FeedItem:
-    """The event as the old representative's calendar must now see it: cancelled, newer."""
-    return FeedItem(
-        **{**item.__dict__, "cancelled": True, "sequence": item.sequence + 1,
-           "changed_at": max(item.changed_at, at)}
-    )  # fmt: skip
+    """The event as the old representative's calendar must now see it: cancelled. (The
+    move raised every deadline's SEQUENCE, so the change outranks what clients hold.)"""
+    return FeedItem(**{**item.__dict__, "cancelled": True, "changed_at": max(item.changed_at, at)})
 
 
 def _order(item: FeedItem) -> tuple[int, str]:

@@ -51,7 +51,7 @@ def render_feed(
     calendar.add("X-PUBLISHED-TTL", f"PT{policy.refresh_hours}H")
     for item in items:
         calendar.add_component(_event(item, privacy, policy, admin_url))
-        if policy.reminder_events and not item.cancelled:
+        if policy.reminder_events:
             for days in policy.alarm_days:
                 calendar.add_component(_reminder_event(item, days, privacy))
     return bytes(calendar.to_ical())
@@ -105,7 +105,7 @@ def _event(item: FeedItem, privacy: str, policy: FeedPolicy, admin_url: str) -> 
 
 def _reminder_event(item: FeedItem, days: int, privacy: str) -> Event:
     day = item.act_by - timedelta(days=days)
-    return Event.new(
+    event = Event.new(
         uid=f"{item.case_id}-{item.slot}-reminder-{days}@{UID_DOMAIN}",
         summary=f"Reminder: {_summary(item, privacy)}, act by {item.act_by.isoformat()}",
         start=day,
@@ -114,3 +114,6 @@ def _reminder_event(item: FeedItem, days: int, privacy: str) -> Event:
         stamp=item.changed_at,
         last_modified=item.changed_at,
     )
+    # Cancelled with its deadline, so clients remove it rather than keep a stale copy.
+    event.add("STATUS", "CANCELLED" if item.cancelled else "CONFIRMED")
+    return event

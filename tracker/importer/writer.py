@@ -16,6 +16,7 @@ from tracker.cases.service import (
     assign_representative,
     record_status,
     refresh,
+    touch_deadlines,
 )
 from tracker.domain.model import CaseFacts, FilingFacts, Form, GrantFacts, GrantSource, Status
 from tracker.domain.parole import current_grant
@@ -163,6 +164,9 @@ class CaseWriter:
             self._reject(row, "parole_start", row.parole_start.isoformat(), reason)
             return
         changed = _assign(parolee, **_person(row, self.now, parolee))
+        if "full_name" in changed:
+            # Calendar events name the person: they must be replaced, not kept.
+            touch_deadlines(self.session, must_id(case.id), self.now)
         changed += _assign(case, program=row.program, work_permit_expiry=row.work_permit_expiry)
         if assign_representative(self.session, case, self._representative(row), self.now):
             changed.append("representative")

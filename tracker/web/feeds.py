@@ -15,7 +15,7 @@ from tracker.web.ratelimit import RateLimiter
 
 CALENDAR = "text/calendar; charset=utf-8"
 # The same answer for an unknown, a revoked and a malformed token.
-NOT_FOUND = Response(content="Not found\n", status_code=404, media_type="text/plain")
+NOT_FOUND = "Not found\n"
 
 
 def feed_routes(app: App) -> APIRouter:
@@ -33,7 +33,7 @@ def feed_routes(app: App) -> APIRouter:
         with session_scope(app.engine) as session:
             row = find_active(session, token)
             if row is None:
-                return NOT_FOUND
+                return Response(content=NOT_FOUND, status_code=404, media_type="text/plain")
             row.last_used_at = now
             session.add(row)
             items = feed_items(session, row, app.feed_policy, now)
@@ -68,7 +68,9 @@ def feed_routes(app: App) -> APIRouter:
 def _not_modified(request: Request, etag: str, changed: datetime) -> bool:
     match = request.headers.get("If-None-Match")
     if match is not None:
-        return etag in {tag.strip() for tag in match.split(",")} or match.strip() == "*"
+        # Weak comparison (RFC 9110 13.1.2): a proxy that compresses may weaken our ETag.
+        tags = {tag.strip().removeprefix("W/") for tag in match.split(",")}
+        return etag in tags or "*" in tags
     since = request.headers.get("If-Modified-Since")
     if since is None:
         return False
