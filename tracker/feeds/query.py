@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
 from tracker.domain.model import DeadlineKind
@@ -36,13 +37,25 @@ def feed_items(
     """Every event of the token's feed, in a stable order."""
     since = now - timedelta(days=policy.cancelled_days)
     recent = or_(col(DeadlineRow.cancelled_at).is_(None), col(DeadlineRow.cancelled_at) >= since)
-    rows = select(DeadlineRow, Case, Parolee).join(Case, col(Case.id) == DeadlineRow.case_id)
-    rows = rows.join(Parolee).where(recent)
+    # Plain columns, not ORM objects: a feed may hold ten thousand events.
+    rows = (
+        sa.select(
+            col(Case.id), col(Case.external_id), col(Parolee.full_name), col(DeadlineRow.slot),
+            col(DeadlineRow.kind), col(DeadlineRow.date), col(DeadlineRow.act_by),
+            col(DeadlineRow.citation), col(DeadlineRow.sequence), col(DeadlineRow.changed_at),
+            col(DeadlineRow.cancelled_at).is_not(None),
+        )
+        .join(Case, col(Case.id) == DeadlineRow.case_id)
+        .join(Parolee, col(Parolee.id) == Case.parolee_id)
+        .where(recent)
+    )  # fmt: skip
     if token.case_id is not None:
-        current = session.exec(rows.where(Case.id == token.case_id)).all()
-        return sorted((_item(*row) for row in current), key=_order)
-    current = session.exec(rows.where(Case.representative_id == token.representative_id)).all()
-    items = [_item(*row) for row in current]
+        current = session.execute(rows.where(col(Case.id) == token.case_id)).all()
+        return sorted((FeedItem(*row) for row in current), key=_order)
+    current = session.execute(
+        rows.where(col(Case.representative_id) == token.representative_id)
+    ).all()
+    items = [FeedItem(*row) for row in current]
     # A case that left this representative stays, cancelled, until clients have dropped it.
     left = session.exec(
         select(CaseAssignment.case_id, CaseAssignment.unassigned_at).where(
@@ -53,25 +66,11 @@ def feed_items(
     held = {item.case_id for item in items}
     moved = {case_id: at for case_id, at in left if case_id not in held and at is not None}
     if moved:
-        gone = session.exec(rows.where(col(Case.id).in_(list(moved)))).all()
-        items += [_moved_away(_item(*row), moved[row[1].id or 0]) for row in gone]
+        gone = [
+            FeedItem(*row) for row in session.execute(rows.where(col(Case.id).in_(list(moved))))
+        ]
+        items += [_moved_away(item, moved[item.case_id]) for item in gone]
     return sorted(items, key=_order)
-
-
-def _item(deadline: DeadlineRow, case: Case, parolee: Parolee) -> FeedItem:
-    return FeedItem(
-        case_id=case.id or 0,
-        external_id=case.external_id,
-        full_name=parolee.full_name,
-        slot=deadline.slot,
-        kind=deadline.kind,
-        date=deadline.date,
-        act_by=deadline.act_by,
-        citation=deadline.citation,
-        sequence=deadline.sequence,
-        changed_at=deadline.changed_at,
-        cancelled=deadline.cancelled_at is not None,
-    )
 
 
 def _moved_away(item: FeedItem, at: datetime) -> FeedItem:

@@ -1,8 +1,10 @@
 """GET/HEAD /feeds/{token}.ics: a calendar that stays current, cheap to re-fetch."""
 
 import hashlib
+from collections import OrderedDict
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from threading import Lock
 
 from fastapi import APIRouter, Request, Response
 
@@ -14,14 +16,42 @@ from tracker.store.db import session_scope
 from tracker.web.ratelimit import RateLimiter
 
 CALENDAR = "text/calendar; charset=utf-8"
+CACHE_BYTES = 64 * 1024 * 1024
 # The same answer for an unknown, a revoked and a malformed token.
 NOT_FOUND = "Not found\n"
+
+
+class BodyCache:
+    """Rendered feeds by ETag, newest kept, within a byte budget (per process).
+
+    Rendering ten thousand events takes seconds; an unchanged feed fetched by another
+    client, or again without a validator, is served from here.
+    """
+
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, etag: str) -> bytes | None:
+        with self._lock:
+            body = self._bodies.get(etag)
+            if body is not None:
+                self._bodies.move_to_end(etag)
+            return body
+
+    def put(self, etag: str, body: bytes) -> None:
+        with self._lock:
+            self._bodies[etag] = body
+            while sum(len(b) for b in self._bodies.values()) > self.max_bytes:
+                self._bodies.popitem(last=False)
 
 
 def feed_routes(app: App) -> APIRouter:
     """The feed route for this application."""
     router = APIRouter()
     limiter = RateLimiter(app.feed_policy.rate_limit_per_minute)
+    cache = BodyCache()
 
     @router.api_route("/feeds/{token}.ics", methods=["GET", "HEAD"])
     def feed(token: str, request: Request) -> Response:
@@ -49,14 +79,17 @@ def feed_routes(app: App) -> APIRouter:
         }
         if _not_modified(request, etag, changed):
             return Response(status_code=304, headers=headers)
-        body = render_feed(
-            items,
-            feed_id=row.id or 0,
-            name=name,
-            privacy=row.privacy,
-            policy=app.feed_policy,
-            admin_url=f"{app.settings.public_base_url}/admin",
-        )
+        body = cache.get(etag)
+        if body is None:
+            body = render_feed(
+                items,
+                feed_id=row.id or 0,
+                name=name,
+                privacy=row.privacy,
+                policy=app.feed_policy,
+                admin_url=f"{app.settings.public_base_url}/admin",
+            )
+            cache.put(etag, body)
         if request.method == "HEAD":
             headers["Content-Length"] = str(len(body))
             return Response(status_code=200, headers=headers, media_type=CALENDAR)
