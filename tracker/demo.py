@@ -17,6 +17,7 @@ from tracker.store.db import session_scope
 from tracker.store.models import Case
 
 DEMO_PREFIX = "DEMO-"
+DEMO_REPRESENTATIVE = "demo-rep@example.org"
 # (program, citizenship, language, zone, days until parole ends, filing form or "")
 PROFILES = [
     ("U4U", "UA", "uk", "America/New_York", 12, ""),
@@ -52,7 +53,7 @@ def demo_rows(today: date) -> list[dict[str, str]]:
             "parole_start": start.isoformat(),
             "parole_expiry": end.isoformat(),
             "representative_name": "Demo Representative",
-            "representative_email": "demo-rep@example.org",
+            "representative_email": DEMO_REPRESENTATIVE,
             "sms_consent": "yes" if n % 5 else "no",
             "form_type": form,
             "filed_date": (today - timedelta(days=30)).isoformat() if form else "",

@@ -18,7 +18,9 @@ from tracker.cli.imports import import_command
 from tracker.cli.rules import rules_app
 from tracker.cli.terminations import terminations_app
 from tracker.errors import TrackerError
+from tracker.feeds.tokens import issue
 from tracker.jobs.scheduler import run_worker
+from tracker.store.db import session_scope
 from tracker.store.migrate import upgrade
 from tracker.web.app import create_app
 
@@ -67,6 +69,14 @@ def demo_command(now: NowOption = None) -> None:
         f"Demo data: {report.created} new, {report.updated + report.unchanged} already there."
     )
     typer.echo("Try: tracker cases expiring --within 90   and   tracker case show DEMO-001")
+    if report.created:
+        with session_scope(tracker.engine) as session:
+            issued = issue(
+                session, now=tracker.clock.now(), actor="demo",
+                representative_email=demo.DEMO_REPRESENTATIVE,
+            )  # fmt: skip
+        url = f"{tracker.settings.public_base_url}/feeds/{issued.token}.ics"
+        typer.echo(f"The demo representative's calendar feed: {url}")
 
 
 @app.command("serve")
