@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from tracker.alerts.compose import Composer
 from tracker.alerts.dispatcher import Dispatcher
-from tracker.alerts.messages import load_catalog
+from tracker.alerts.message_files import load_catalog
 from tracker.alerts.policy import ReminderPolicy, parse_policy
 from tracker.clock import Clock, SystemClock
 from tracker.domain.rules import RuleSet

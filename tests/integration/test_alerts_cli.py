@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from tracker.alerts.messages import Value, load_catalog
+from tracker.alerts.message_files import load_catalog
+from tracker.alerts.messages import Value
 from tracker.cli.main import app as cli_app
 from tracker.settings import Settings
 from tracker.sms.segments import segments

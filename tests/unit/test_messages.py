@@ -9,13 +9,13 @@ import pytest
 from babel import Locale
 
 from tracker.alerts.compose import ASYLUM_PASSED, AT_RISK, Composer, DeadlineView
+from tracker.alerts.message_files import load_catalog
 from tracker.alerts.messages import (
     LANGUAGES,
     MESSAGE_KEYS,
     Catalog,
     Value,
     allowed_placeholders,
-    load_catalog,
     placeholders,
 )
 from tracker.alerts.policy import ReminderPolicy, parse_policy

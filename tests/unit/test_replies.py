@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.alerts.messages import KEYWORD_INTENTS, load_catalog, normalise_keyword
+from tracker.alerts.message_files import load_catalog
+from tracker.alerts.messages import KEYWORD_INTENTS, normalise_keyword
 from tracker.alerts.replies import LANGUAGE_ALIASES, Reply, parse_reply
 
 CATALOG = load_catalog(Path(__file__).resolve().parents[2] / "config" / "messages")
