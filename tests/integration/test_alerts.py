@@ -1,6 +1,7 @@
 """Reminders end to end: planned from deadlines, sent through the real twilio SDK to the fake
 Twilio server on loopback, delivery reports and replies through the signed webhooks."""
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -326,3 +327,26 @@ def test_it_tells_once_when_a_date_moves_and_cancels_what_no_longer_applies(
     import_one(world, tmp_path, expiry="2027-12-01")
     plan_due(world.app.engine, world.app.composer, world.clock.now())
     assert sum(a.kind == "date_changed" for a in world.alerts()) == 1
+
+
+def test_it_keeps_personal_data_out_of_logs_in_the_main_flows(
+    world: World, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    import_one(world, tmp_path)
+    # A send that times out, its reconciliation, a delivery report and two replies.
+    world.twilio.delay_next(1.5)
+    world.dispatcher.run_once()
+    world.twilio.wait_for_sent(1)
+    world.clock.advance(RECONCILE_DELAY)
+    world.clock.advance(RECONCILE_DELAY)
+    world.dispatcher.run_once()
+    [alert] = world.alerts()
+    assert alert.provider_sid is not None
+    world.twilio.deliver(alert.provider_sid, "undelivered", 30003, client=world.web)
+    world.reply("DATES", sid="SM" + "7" * 32)
+    world.reply("STOP", sid="SM" + "8" * 32)
+    text = "\n".join(f"{r.name}: {r.getMessage()}" for r in caplog.records)
+    assert caplog.records, "nothing was logged: the test would prove nothing"
+    for secret in (PHONE, PHONE[2:], "Test Person"):
+        assert secret not in text, f"{secret!r} appears in the logs:\n{text}"
