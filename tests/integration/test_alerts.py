@@ -350,3 +350,22 @@ def test_it_keeps_personal_data_out_of_logs_in_the_main_flows(
     assert caplog.records, "nothing was logged: the test would prove nothing"
     for secret in (PHONE, PHONE[2:], "Test Person"):
         assert secret not in text, f"{secret!r} appears in the logs:\n{text}"
+
+
+def test_it_applies_a_reply_to_everyone_who_shares_the_phone(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "family.csv"
+    common = "en,America/New_York,U4U,UA,2025-09-01,2025-09-01"
+    path.write_text(
+        HEADER
+        + f"F1,Parent Person,{PHONE},{common},2027-08-31,yes\n"
+        + f"F2,Child Person,{PHONE},{common},2027-09-30,yes\n"
+    )
+    options = ImportOptions(actor="test", default_timezone="America/New_York")
+    assert import_file(world.app.engine, path, world.app.policies, NOW, options).errors == []
+    dates = world.reply("DATES", sid="SM" + "9" * 32).text
+    assert "Aug 31, 2027" in dates and "Sep 30, 2027" in dates
+    world.reply("STOP", sid="SM" + "a" * 32)
+    with session_scope(world.app.engine) as session:
+        family = session.exec(select(Parolee).where(Parolee.phone == PHONE)).all()
+    assert [p.sms_consent_withdrawn_at for p in family] == [NOW, NOW]
+    assert world.dispatcher.run_once().sent == 0

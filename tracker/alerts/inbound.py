@@ -17,7 +17,7 @@ from tracker.alerts.policy import local_date
 from tracker.alerts.replies import parse_reply
 from tracker.sms.base import SmsErrorKind
 from tracker.store import audit
-from tracker.store.models import Case, DeadlineRow, InboundMessage, Parolee
+from tracker.store.models import Case, DeadlineRow, InboundMessage, Parolee, must_id
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,9 @@ def handle_inbound(session: Session, message: Inbound, composer: Composer, now: 
     ).first()
     if seen is not None:
         return seen.reply or ""
-    parolee = session.exec(select(Parolee).where(Parolee.phone == message.sender)).first()
-    if parolee is None:
+    # A family may share one phone: a reply speaks for everyone on that number.
+    household = list(session.exec(select(Parolee).where(Parolee.phone == message.sender)).all())
+    if not household:
         # Not someone we know: a neutral answer, and nothing kept but the fact.
         answer = composer.reply("en", "reply.unknown_number")
         session.add(
@@ -56,14 +57,18 @@ def handle_inbound(session: Session, message: Inbound, composer: Composer, now: 
             entity_id=None,
         )
         return answer
-    cases = list(session.exec(select(Case).where(Case.parolee_id == parolee.id)).all())
+    members = [
+        (person, list(session.exec(select(Case).where(Case.parolee_id == person.id)).all()))
+        for person in household
+    ]
     reply = parse_reply(message.body, composer.catalog, message.opt_out_type)
+    cases = [case for _, person_cases in members for case in person_cases]
     contact = contact_for(session, cases[0], composer) if cases else composer.help_contact
-    answer = _act(session, parolee, cases, reply.intent, reply.language, composer, contact, now)
+    answer = _act(session, members, reply.intent, reply.language, composer, contact, now)
     session.add(
         InboundMessage(
             message_sid=message.sid,
-            parolee_id=parolee.id,
+            parolee_id=household[0].id,
             body=message.body if reply.intent == "unknown" else None,
             intent=reply.intent,
             reply=answer,
@@ -75,35 +80,38 @@ def handle_inbound(session: Session, message: Inbound, composer: Composer, now: 
 
 def _act(
     session: Session,
-    parolee: Parolee,
-    cases: list[Case],
+    members: list[tuple[Parolee, list[Case]]],
     intent: str,
     language: str | None,
     composer: Composer,
     contact: str,
     now: datetime,
 ) -> str:
-    assert parolee.id is not None
+    first = members[0][0]
     if intent == "stop":
-        stop_texting(session, parolee.id, SmsErrorKind.OPTED_OUT, "replied STOP", now)
-        return composer.reply(parolee.language, "reply.stop", contact)
+        for person, _ in members:
+            stop_texting(session, must_id(person.id), SmsErrorKind.OPTED_OUT, "replied STOP", now)
+        return composer.reply(first.language, "reply.stop", contact)
     if intent == "start":
-        give_consent(session, parolee, now, "sms")
-        _replan(session, parolee, cases, composer, now)
-        return composer.reply(parolee.language, "reply.start", contact)
+        for person, cases in members:
+            give_consent(session, person, now, "sms")
+            _replan(session, person, cases, composer, now)
+        return composer.reply(first.language, "reply.start", contact)
     if intent == "help":
-        return composer.reply(parolee.language, "reply.help", contact)
+        return composer.reply(first.language, "reply.help", contact)
     if intent == "dates":
-        return composer.dates(parolee, _upcoming(session, parolee, cases, now), contact)
+        cases = [case for _, person_cases in members for case in person_cases]
+        return composer.dates(first, _upcoming(session, first, cases, now), contact)
     if intent == "language" and language:
-        parolee.language = language
-        session.add(parolee)
-        _replan(session, parolee, cases, composer, now)
+        for person, cases in members:
+            person.language = language
+            session.add(person)
+            _replan(session, person, cases, composer, now)
         name = Locale.parse(composer.catalog.babel_locale(language)).display_name or language
         return composer.catalog.render(
             language, "reply.language", org=composer.org, contact=contact, language=name
         )
-    return composer.reply(parolee.language, "reply.unknown", contact)
+    return composer.reply(first.language, "reply.unknown", contact)
 
 
 def _upcoming(
