@@ -12,16 +12,29 @@ from tracker.store.models import Alert, AlertState, Case, Parolee
 def stop_texting(
     session: Session, parolee_id: int, kind: SmsErrorKind, reason: str, now: datetime
 ) -> None:
-    """Record an opt-out or an unreachable number, and cancel everything still planned."""
+    """Record an opt-out or an unreachable number, and cancel everything still planned.
+
+    Both are facts about the number, so they hold for everyone who shares it.
+    """
     parolee = session.get(Parolee, parolee_id)
     assert parolee is not None
+    household = [parolee]
+    if parolee.phone is not None:
+        household = list(session.exec(select(Parolee).where(Parolee.phone == parolee.phone)).all())
+    for person in household:
+        _stop(session, person, kind, reason, now)
+
+
+def _stop(
+    session: Session, parolee: Parolee, kind: SmsErrorKind, reason: str, now: datetime
+) -> None:
     if kind == SmsErrorKind.OPTED_OUT:
         parolee.sms_consent_withdrawn_at = now
     else:
         parolee.unreachable_at, parolee.unreachable_reason = now, reason[:200]
     session.add(parolee)
     planned = session.exec(
-        select(Alert).where(Alert.parolee_id == parolee_id, Alert.state == AlertState.PLANNED)
+        select(Alert).where(Alert.parolee_id == parolee.id, Alert.state == AlertState.PLANNED)
     ).all()
     for alert in planned:
         alert.state, alert.reason, alert.updated_at = (
@@ -30,7 +43,7 @@ def stop_texting(
             now,
         )
         session.add(alert)
-    case_ids = session.exec(select(Case.id).where(Case.parolee_id == parolee_id)).all()
+    case_ids = session.exec(select(Case.id).where(Case.parolee_id == parolee.id)).all()
     for case_id in case_ids:
         audit.record(
             session, at=now, actor="system", action=f"sms.{kind.value}", entity="case",

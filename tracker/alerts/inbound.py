@@ -89,8 +89,7 @@ def _act(
 ) -> str:
     first = members[0][0]
     if intent == "stop":
-        for person, _ in members:
-            stop_texting(session, must_id(person.id), SmsErrorKind.OPTED_OUT, "replied STOP", now)
+        stop_texting(session, must_id(first.id), SmsErrorKind.OPTED_OUT, "replied STOP", now)
         return composer.reply(first.language, "reply.stop", contact)
     if intent == "start":
         for person, cases in members:
