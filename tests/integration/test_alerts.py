@@ -23,7 +23,7 @@ from tracker.importer.service import ImportOptions, import_file
 from tracker.settings import load_settings
 from tracker.sms.twilio_backend import TwilioBackend
 from tracker.store.db import session_scope
-from tracker.store.models import Alert, AlertState, InboundMessage, Parolee
+from tracker.store.models import Alert, AlertState, ConsentEvent, InboundMessage, Parolee
 from tracker.web.app import create_app
 
 from ..conftest import NOW, ROOT, table_counts
@@ -369,3 +369,14 @@ def test_it_applies_a_reply_to_everyone_who_shares_the_phone(world: World, tmp_p
         family = session.exec(select(Parolee).where(Parolee.phone == PHONE)).all()
     assert [p.sms_consent_withdrawn_at for p in family] == [NOW, NOW]
     assert world.dispatcher.run_once().sent == 0
+
+
+def test_it_records_stop_and_start_in_the_consent_history(world: World, tmp_path: Path) -> None:
+    import_one(world, tmp_path)
+    world.reply("STOP", sid="SM" + "b" * 32)
+    world.clock.advance(timedelta(hours=1))
+    world.reply("START", sid="SM" + "c" * 32)
+    with session_scope(world.app.engine) as session:
+        steps = session.exec(select(ConsentEvent).order_by(ConsentEvent.id)).all()  # type: ignore[arg-type]
+    assert [(s.given, s.how) for s in steps] == [(True, "import"), (False, "sms"), (True, "sms")]
+    assert world.parolee().sms_consent_withdrawn_at is None

@@ -6,11 +6,17 @@ from sqlmodel import Session, select
 
 from tracker.sms.base import SmsErrorKind
 from tracker.store import audit
-from tracker.store.models import Alert, AlertState, Case, Parolee
+from tracker.store.models import Alert, AlertState, Case, ConsentEvent, Parolee, must_id
 
 
 def stop_texting(
-    session: Session, parolee_id: int, kind: SmsErrorKind, reason: str, now: datetime
+    session: Session,
+    parolee_id: int,
+    kind: SmsErrorKind,
+    reason: str,
+    now: datetime,
+    *,
+    how: str = "provider",
 ) -> None:
     """Record an opt-out or an unreachable number, and cancel everything still planned.
 
@@ -22,6 +28,8 @@ def stop_texting(
     if parolee.phone is not None:
         household = list(session.exec(select(Parolee).where(Parolee.phone == parolee.phone)).all())
     for person in household:
+        if kind == SmsErrorKind.OPTED_OUT and consenting(person):
+            record_consent(session, must_id(person.id), given=False, how=how, actor=how, now=now)
         _stop(session, person, kind, reason, now)
 
 
@@ -51,8 +59,22 @@ def _stop(
         )  # fmt: skip
 
 
+def consenting(parolee: Parolee) -> bool:
+    """True while consent is given and not withdrawn."""
+    return parolee.sms_consent_at is not None and parolee.sms_consent_withdrawn_at is None
+
+
+def record_consent(
+    session: Session, parolee_id: int, *, given: bool, how: str, actor: str, now: datetime
+) -> None:
+    """Add one step to the consent history (it is never edited)."""
+    session.add(ConsentEvent(parolee_id=parolee_id, given=given, at=now, how=how, actor=actor))
+
+
 def give_consent(session: Session, parolee: Parolee, now: datetime, how: str) -> None:
     """Record consent given again (a START reply); planning resumes on the next pass."""
+    if not consenting(parolee):
+        record_consent(session, must_id(parolee.id), given=True, how=how, actor=how, now=now)
     parolee.sms_consent_at, parolee.sms_consent_withdrawn_at = now, None
     session.add(parolee)
     for case_id in session.exec(select(Case.id).where(Case.parolee_id == parolee.id)).all():

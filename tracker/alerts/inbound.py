@@ -89,7 +89,9 @@ def _act(
 ) -> str:
     first = members[0][0]
     if intent == "stop":
-        stop_texting(session, must_id(first.id), SmsErrorKind.OPTED_OUT, "replied STOP", now)
+        stop_texting(
+            session, must_id(first.id), SmsErrorKind.OPTED_OUT, "replied STOP", now, how="sms"
+        )
         return composer.reply(first.language, "reply.stop", contact)
     if intent == "start":
         for person, cases in members:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from tracker.alerts.compose import Composer, DeadlineView
+from tracker.alerts.consent import consenting
 from tracker.alerts.policy import local_date, next_allowed, reminder_due
 from tracker.domain.model import DeadlineChange
 from tracker.store.models import (
@@ -49,8 +50,7 @@ class _Plan:
 
 def can_text(parolee: Parolee) -> bool:
     """True while the person has consented, not opted out, and has a reachable number."""
-    consenting = parolee.sms_consent_at is not None and parolee.sms_consent_withdrawn_at is None
-    return consenting and parolee.phone is not None and parolee.unreachable_at is None
+    return consenting(parolee) and parolee.phone is not None and parolee.unreachable_at is None
 
 
 def key_of(alert: Alert) -> Key:

@@ -15,6 +15,7 @@ from tracker.cli.cases import case_app, cases_app
 from tracker.cli.common import NowOption, close_apps, make_app, warn
 from tracker.cli.feeds import feeds_app
 from tracker.cli.imports import import_command
+from tracker.cli.person import person_app
 from tracker.cli.rules import rules_app
 from tracker.cli.terminations import terminations_app
 from tracker.errors import TrackerError
@@ -37,6 +38,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(terminations_app, name="terminations")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(person_app, name="person")
 app.command("import")(import_command)
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from tracker.alerts.consent import consenting, record_consent
 from tracker.cases.deadlines import refresh_case
 from tracker.cases.service import (
     add_filing,
@@ -101,6 +102,12 @@ class CaseWriter:
         self.representatives[email] = rep
         return rep.id
 
+    def _consent(self, parolee: Parolee, *, given: bool) -> None:
+        record_consent(
+            self.session, must_id(parolee.id), given=given, how="import", actor=self.actor,
+            now=self.now,
+        )  # fmt: skip
+
     def _create(self, rows: list[ImportRow]) -> None:
         if not rows:
             return
@@ -112,6 +119,9 @@ class CaseWriter:
         ]
         self.session.add_all(parolees)
         self.session.flush()
+        for row, parolee in zip(rows, parolees, strict=True):
+            if row.sms_consent:
+                self._consent(parolee, given=True)
         cases = [
             Case(
                 external_id=r.external_id,
@@ -163,7 +173,10 @@ class CaseWriter:
             )
             self._reject(row, "parole_start", row.parole_start.isoformat(), reason)
             return
+        was_consenting = consenting(parolee)
         changed = _assign(parolee, **_person(row, self.now, parolee))
+        if consenting(parolee) != was_consenting:
+            self._consent(parolee, given=not was_consenting)
         if "full_name" in changed:
             # Calendar events name the person: they must be replaced, not kept.
             touch_deadlines(self.session, must_id(case.id), self.now)

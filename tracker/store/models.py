@@ -320,3 +320,17 @@ class FeedToken(SQLModel, table=True):
     created_at: datetime = instant()
     revoked_at: datetime | None = instant(default=None, nullable=True)
     last_used_at: datetime | None = instant(default=None, nullable=True)
+
+
+class ConsentEvent(SQLModel, table=True):
+    """One step of a person's SMS consent: given or withdrawn, when, how and by whom."""
+
+    __tablename__ = "consent_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    parolee_id: int = Field(foreign_key="parolee.id", index=True)
+    given: bool
+    at: datetime = instant()
+    # import, sms (a STOP/START reply), provider (Twilio said the person opted out), admin
+    how: str = Field(max_length=20)
+    actor: str = Field(max_length=200)

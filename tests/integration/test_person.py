@@ -1,0 +1,113 @@
+"""A person's data: consent history, export, erasure."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+from sqlmodel import select
+
+from tracker.bootstrap import App
+from tracker.importer.service import ImportOptions, import_file
+from tracker.privacy.person import erase_person, export_person, person_of
+from tracker.store.db import session_scope
+from tracker.store.models import AuditEvent, ConsentEvent
+
+from ..conftest import NOW, ROOT, table_counts
+
+HEADER = (
+    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
+    "parole_start,parole_expiry,a_number,sms_consent\n"
+)
+NAME, PHONE, A_NUMBER = "Olena Testenko", "+12025550170", "A012345678"
+TRACKER = Path(sys.executable).with_name("tracker")
+
+
+def load(app: App, tmp_path: Path, consent: str = "yes") -> None:
+    path = tmp_path / f"case-{consent}.csv"
+    path.write_text(
+        HEADER + f"P1,{NAME},{PHONE},uk,America/New_York,U4U,UA,2025-09-01,2025-09-01,"
+        f"2027-08-31,{A_NUMBER},{consent}\n"
+    )
+    options = ImportOptions(actor="test", default_timezone="America/New_York")
+    assert import_file(app.engine, path, app.policies, NOW, options).errors == []
+
+
+def every_text(app: App) -> str:
+    """Every value of every table, as text: what a stolen database would show."""
+    parts = []
+    with app.engine.connect() as connection:
+        for table in inspect(app.engine).get_table_names():
+            for row in connection.execute(text(f'SELECT * FROM "{table}"')):
+                parts += [str(value) for value in row]
+    return "\n".join(parts)
+
+
+def test_it_keeps_the_consent_history_of_an_import_and_its_withdrawal(
+    app: App, tmp_path: Path
+) -> None:
+    load(app, tmp_path, "yes")
+    load(app, tmp_path, "yes")  # no change, no new step
+    load(app, tmp_path, "no")
+    with session_scope(app.engine) as session:
+        steps = session.exec(select(ConsentEvent).order_by(ConsentEvent.id)).all()  # type: ignore[arg-type]
+    assert [(s.given, s.how, s.actor, s.at) for s in steps] == [
+        (True, "import", "test", NOW),
+        (False, "import", "test", NOW),
+    ]
+
+
+def test_it_exports_everything_held_about_the_person(app: App, tmp_path: Path) -> None:
+    load(app, tmp_path)
+    with session_scope(app.engine) as session:
+        data = export_person(session, person_of(session, "P1"))
+    assert (data["parolee"]["full_name"], data["parolee"]["phone"]) == (NAME, PHONE)
+    assert data["parolee"]["a_number"] == A_NUMBER[1:]
+    [case] = data["cases"]
+    assert case["external_id"] == "P1"
+    assert {d["kind"] for d in case["deadlines"]} >= {"parole_expiry", "asylum_one_year"}
+    assert [g["source"] for g in case["grants"]] == ["initial"]
+    assert [m["kind"] for m in data["messages_sent"]] == ["welcome"]
+    assert [c["given"] for c in data["consent_history"]] == [True]
+
+
+def test_it_erases_every_personal_detail_and_keeps_an_anonymous_case(
+    app: App, tmp_path: Path
+) -> None:
+    load(app, tmp_path)
+    assert NAME in every_text(app) and PHONE in every_text(app)
+    with session_scope(app.engine) as session:
+        erased = erase_person(session, person_of(session, "P1"), NOW, "test")
+    dump = every_text(app)
+    for secret in (NAME, PHONE, PHONE[2:], A_NUMBER[1:], "Olena"):
+        assert secret not in dump, secret
+    assert len(erased) == 1
+    with session_scope(app.engine) as session:
+        [row] = session.exec(select(AuditEvent).where(AuditEvent.action == "person.erased")).all()
+        export = export_person(session, person_of(session, "P1"))
+    assert row.detail == f'{{"cases": "{erased[0]}"}}'
+    # The case stays, anonymous: its dates still count for the organisation's figures.
+    assert export["cases"][0]["deadlines"]
+
+
+def test_it_asks_before_erasing(app: App, tmp_path: Path) -> None:
+    load(app, tmp_path)
+    before = table_counts(app.engine)
+    env = os.environ | {
+        "DATABASE_URL": app.settings.database_url,
+        "CONFIG_DIR": str(ROOT / "config"),
+    }
+    result = subprocess.run(
+        [str(TRACKER), "person", "erase", "P1"],
+        input="n\n",
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert table_counts(app.engine) == before
+    assert NAME in every_text(app)

@@ -1,0 +1,1 @@
+"""A person's data: consent history, export and erasure."""
