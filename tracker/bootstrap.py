@@ -18,6 +18,7 @@ from tracker.domain.rules_config import parse_ruleset
 from tracker.errors import ConfigError
 from tracker.feeds.policy import FeedPolicy, parse_feed_policy
 from tracker.policies import Policies
+from tracker.privacy.retention import RetentionPolicy, parse_retention
 from tracker.settings import Settings, load_settings
 from tracker.sms.factory import make_backend
 from tracker.store.db import make_engine
@@ -78,6 +79,12 @@ class App:
         """How calendar feeds alarm, remind and keep cancelled events."""
         path = self.settings.config_dir / "feeds.toml"
         return parse_feed_policy(read_config(path), str(path))
+
+    @cached_property
+    def retention(self) -> RetentionPolicy:
+        """How long personal data is kept."""
+        path = self.settings.config_dir / "retention.toml"
+        return parse_retention(read_config(path), str(path))
 
     def dispatcher(self) -> Dispatcher:
         """A dispatcher on the configured SMS backend, named after this process."""

@@ -329,12 +329,13 @@ def test_it_checks_the_rules_reminders_messages_and_feeds(
 ) -> None:
     lines = tracker.ok("rules", "check").splitlines()
     config = ROOT / "config"
-    assert len(lines) == 4, lines
+    assert len(lines) == 5, lines
     assert [line.split(": ")[0] for line in lines] == [
         str(config / "rules.toml"),
         str(config / "reminders.toml"),
         str(config / "messages"),
         str(config / "feeds.toml"),
+        str(config / "retention.toml"),
     ]
     assert all(line.endswith(": OK") for line in lines), lines
     assert "segment budget 3" in lines[1]

@@ -3,16 +3,23 @@
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from tracker.bootstrap import App
+from tracker.cases.repository import find_case
+from tracker.cases.service import StatusRequest, change_status
+from tracker.domain.model import Status
+from tracker.errors import ConfigError
 from tracker.importer.service import ImportOptions, import_file
 from tracker.privacy.person import erase_person, export_person, person_of
+from tracker.privacy.retention import parse_retention, run_retention
 from tracker.store.db import session_scope
-from tracker.store.models import AuditEvent, ConsentEvent
+from tracker.store.models import Alert, AlertState, AuditEvent, ConsentEvent
 
 from ..conftest import NOW, ROOT, table_counts
 
@@ -111,3 +118,57 @@ def test_it_asks_before_erasing(app: App, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert table_counts(app.engine) == before
     assert NAME in every_text(app)
+
+
+def end_case(app: App, when: datetime) -> None:
+    with session_scope(app.engine) as session:
+        case, _ = find_case(session, "P1")
+        request = StatusRequest(Status.DEPARTED, "left the U.S.", "test", effective=when.date())
+        change_status(session, case, request, app.policies, when)
+
+
+def test_it_erases_a_person_a_period_after_their_case_ended(app: App, tmp_path: Path) -> None:
+    load(app, tmp_path)
+    ended = NOW + timedelta(days=10)
+    end_case(app, ended)
+    period = app.retention.after_case_ends_days
+    early = run_retention(app.engine, app.retention, ended + timedelta(days=period - 1))
+    assert early.people == 0
+    later = ended + timedelta(days=period + 1)
+    preview = run_retention(app.engine, app.retention, later, dry_run=True)
+    assert preview.people == 1
+    assert NAME in every_text(app)  # a dry run changes nothing
+    assert run_retention(app.engine, app.retention, later).people == 1
+    assert NAME not in every_text(app) and PHONE not in every_text(app)
+    assert run_retention(app.engine, app.retention, later).people == 0  # done once
+
+
+def test_it_keeps_a_person_while_any_case_is_open(app: App, tmp_path: Path) -> None:
+    load(app, tmp_path)
+    far = NOW + timedelta(days=5000)
+    assert run_retention(app.engine, app.retention, far).people == 0
+    assert NAME in every_text(app)
+
+
+def test_it_purges_old_message_texts_and_keeps_the_rows(app: App, tmp_path: Path) -> None:
+    load(app, tmp_path)
+    with session_scope(app.engine) as session:
+        [alert] = session.exec(select(Alert)).all()
+        alert.state = AlertState.SENT
+        session.add(alert)
+    later = NOW + timedelta(days=app.retention.message_text_days + 1)
+    outcome = run_retention(app.engine, app.retention, later)
+    assert (outcome.people, outcome.message_texts) == (0, 1)
+    with session_scope(app.engine) as session:
+        [alert] = session.exec(select(Alert)).all()
+    assert (alert.body, alert.state) == ("[erased]", AlertState.SENT)
+
+
+def test_it_reports_a_bad_retention_file_with_its_line() -> None:
+    text = (ROOT / "config" / "retention.toml").read_text()
+    broken = text.replace("message_text_days = 180", "message_text_days = 0")
+    line = text[: text.index("message_text_days = 180")].count("\n") + 1
+    with pytest.raises(ConfigError) as caught:
+        parse_retention(broken, "retention.toml")
+    assert caught.value.line == line
+    assert "at least 1" in caught.value.reason

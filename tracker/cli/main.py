@@ -16,6 +16,7 @@ from tracker.cli.common import NowOption, close_apps, make_app, warn
 from tracker.cli.feeds import feeds_app
 from tracker.cli.imports import import_command
 from tracker.cli.person import person_app
+from tracker.cli.retention import retention_app
 from tracker.cli.rules import rules_app
 from tracker.cli.terminations import terminations_app
 from tracker.errors import TrackerError
@@ -39,6 +40,7 @@ app.add_typer(terminations_app, name="terminations")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(person_app, name="person")
+app.add_typer(retention_app, name="retention")
 app.command("import")(import_command)
 
 

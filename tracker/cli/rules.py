@@ -52,6 +52,11 @@ def rules_check() -> None:
         f"{config / 'feeds.toml'}: alarms {list(feeds.alarm_days)} days before, cancelled "
         f"events kept {feeds.cancelled_days} days: OK"
     )
+    kept = app.retention
+    typer.echo(
+        f"{config / 'retention.toml'}: people erased {kept.after_case_ends_days} days after "
+        f"their cases end, message texts purged after {kept.message_text_days} days: OK"
+    )
 
 
 @rules_app.command("diff")

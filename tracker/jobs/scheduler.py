@@ -18,11 +18,12 @@ from tracker.alerts.dispatcher import Dispatcher
 from tracker.alerts.sweep import plan_due
 from tracker.bootstrap import App
 from tracker.cases.expiry import mark_expired
+from tracker.privacy.retention import run_retention
 
 log = logging.getLogger(__name__)
 # APScheduler skips a run more than 1 s late by default; a busy machine is later than that.
 MISFIRE_GRACE_SECONDS = 300
-EVERY_SECONDS = {"expire": 3600, "plan": 300, "dispatch": 30}
+EVERY_SECONDS = {"expire": 3600, "plan": 300, "dispatch": 30, "retention": 86400}
 
 
 def expire_job(app: App) -> None:
@@ -35,6 +36,13 @@ def expire_job(app: App) -> None:
 def plan_job(app: App) -> None:
     """Plan the reminders that came within reach."""
     log.info("plan job: %d alert(s) planned", plan_due(app.engine, app.composer, app.clock.now()))
+
+
+def retention_job(app: App) -> None:
+    """Erase and purge what is past its retention period."""
+    outcome = run_retention(app.engine, app.retention, app.clock.now())
+    log.info("retention job: %d person(s) erased, %d texts purged", outcome.people,
+             outcome.message_texts + outcome.replies)  # fmt: skip
 
 
 def dispatch_job(dispatcher: Dispatcher) -> None:
@@ -64,6 +72,7 @@ def _add_jobs(scheduler: BaseScheduler, app: App, dispatcher: Dispatcher) -> Non
         "expire": lambda: expire_job(app),
         "plan": lambda: plan_job(app),
         "dispatch": lambda: dispatch_job(dispatcher),
+        "retention": lambda: retention_job(app),
     }
     for name, job in jobs.items():
         scheduler.add_job(

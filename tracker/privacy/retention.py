@@ -1,0 +1,113 @@
+"""Retention: erase people whose cases ended long ago, purge old message texts.
+
+Runs daily (and as `tracker retention run`); idempotent, so any worker may run it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from tracker.domain.model import Status
+from tracker.domain.toml_locator import TomlLocator, parse_toml
+from tracker.privacy.person import ERASED, erase_person
+from tracker.store.db import session_scope
+from tracker.store.models import Alert, AlertState, Case, InboundMessage, Parolee, StatusChange
+
+ENDED = (Status.DEPARTED, Status.STATUS_OBTAINED, Status.CLOSED)
+SETTLED = (AlertState.SENT, AlertState.DELIVERED, AlertState.FAILED, AlertState.CANCELLED,
+           AlertState.SUPPRESSED)  # fmt: skip
+KEYS = ("after_case_ends_days", "message_text_days")
+ACTOR = "retention"
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How long personal data is kept."""
+
+    after_case_ends_days: int
+    message_text_days: int
+
+
+@dataclass
+class RetentionOutcome:
+    """What a retention pass erased (or, on a dry run, would erase)."""
+
+    people: int = 0
+    message_texts: int = 0
+    replies: int = 0
+
+
+def parse_retention(text: str, source: str) -> RetentionPolicy:
+    """Parse the retention periods; a problem raises ConfigError with its line."""
+    data = parse_toml(text, source)
+    where = TomlLocator(text, source)
+    for key in data:
+        if key not in KEYS:
+            raise where.error(None, None, key, "unknown key")
+    for key in KEYS:
+        value = data.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise where.error(None, None, key if key in data else None,
+                              f"{key} must be a whole number of days, at least 1")  # fmt: skip
+    return RetentionPolicy(data["after_case_ends_days"], data["message_text_days"])
+
+
+def run_retention(
+    engine: Engine, policy: RetentionPolicy, now: datetime, *, dry_run: bool = False
+) -> RetentionOutcome:
+    """Erase and purge what is past its period, in one transaction (none on a dry run)."""
+    outcome = RetentionOutcome()
+    with session_scope(engine) as session:
+        for parolee in _people_to_erase(session, now - timedelta(days=policy.after_case_ends_days)):
+            outcome.people += 1
+            if not dry_run:
+                erase_person(session, parolee, now, ACTOR)
+        cutoff = now - timedelta(days=policy.message_text_days)
+        old_alerts = session.exec(
+            select(Alert).where(
+                col(Alert.state).in_(SETTLED), col(Alert.updated_at) < cutoff, Alert.body != ERASED
+            )
+        ).all()
+        old_replies = session.exec(
+            select(InboundMessage).where(
+                col(InboundMessage.received_at) < cutoff,
+                col(InboundMessage.body).is_not(None) | col(InboundMessage.reply).is_not(None),
+            )
+        ).all()
+        outcome.message_texts, outcome.replies = len(old_alerts), len(old_replies)
+        if dry_run:
+            session.rollback()
+            return outcome
+        for alert in old_alerts:
+            alert.body = ERASED
+            session.add(alert)
+        for reply in old_replies:
+            reply.body, reply.reply = None, None
+            session.add(reply)
+    return outcome
+
+
+def _people_to_erase(session: Session, ended_before: datetime) -> list[Parolee]:
+    """People not yet erased whose every case ended before `ended_before`."""
+    last_change = (
+        select(StatusChange.case_id, func.max(StatusChange.changed_at).label("at"))
+        .group_by(col(StatusChange.case_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(Parolee, Case, last_change.c.at)
+        .join(Case, col(Case.parolee_id) == Parolee.id)
+        .join(last_change, last_change.c.case_id == Case.id)
+        .where(Parolee.full_name != ERASED)
+    ).all()
+    ready: dict[int, Parolee] = {}
+    blocked: set[int] = set()
+    for parolee, case, at in rows:
+        key = parolee.id or 0
+        if case.status in ENDED and at is not None and at < ended_before:
+            ready.setdefault(key, parolee)
+        else:
+            blocked.add(key)
+    return [p for key, p in ready.items() if key not in blocked]
