@@ -96,18 +96,16 @@ def _people_to_erase(session: Session, ended_before: datetime) -> list[Parolee]:
         .group_by(col(StatusChange.case_id))
         .subquery()
     )
-    rows = session.exec(
-        select(Parolee, Case, last_change.c.at)
-        .join(Case, col(Case.parolee_id) == Parolee.id)
+    # Cases still open, or ended too recently, hold their person back.
+    held = (
+        select(Case.parolee_id)
         .join(last_change, last_change.c.case_id == Case.id)
-        .where(Parolee.full_name != ERASED)
-    ).all()
-    ready: dict[int, Parolee] = {}
-    blocked: set[int] = set()
-    for parolee, case, at in rows:
-        key = parolee.id or 0
-        if case.status in ENDED and at is not None and at < ended_before:
-            ready.setdefault(key, parolee)
-        else:
-            blocked.add(key)
-    return [p for key, p in ready.items() if key not in blocked]
+        .where(col(Case.status).not_in(ENDED) | (last_change.c.at >= ended_before))
+    )
+    return list(
+        session.exec(
+            select(Parolee)
+            .where(Parolee.full_name != ERASED, col(Parolee.id).not_in(held))
+            .where(col(Parolee.id).in_(select(Case.parolee_id)))
+        ).all()
+    )
