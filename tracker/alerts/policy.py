@@ -66,12 +66,7 @@ def parse_policy(text: str, source: str) -> ReminderPolicy:
     """Parse and check the reminder policy; a problem raises ConfigError with its line."""
     data = parse_toml(text, source)
     where = TomlLocator(text, source)
-    for key in data:
-        if key not in KEYS:
-            raise where.error(None, None, key, "unknown key")
-    for key in KEYS:
-        if key not in data:
-            raise where.error(None, None, None, f"missing key {key!r}")
+    where.check_keys(data, KEYS)
     policy = ReminderPolicy(
         send_time=_time(data, "send_time", where),
         window_start=_time(data, "window_start", where),

@@ -57,6 +57,15 @@ class TomlLocator:
                     return number + 1
         return start + 1 if table is not None else None
 
+    def check_keys(self, data: dict[str, Any], keys: tuple[str, ...] | set[str]) -> None:
+        """Refuse a top-level key not in `keys`, then a key of `keys` that is absent."""
+        for key in data:
+            if key not in keys:
+                raise self.error(None, None, key, "unknown key")
+        for key in keys:
+            if key not in data:
+                raise self.error(None, None, None, f"missing key {key!r}")
+
     def error(
         self, table: str | None, index: int | None, key: str | None, reason: str
     ) -> ConfigError:

@@ -23,12 +23,7 @@ def parse_feed_policy(text: str, source: str) -> FeedPolicy:
     """Parse the feed settings; a problem raises ConfigError with its line."""
     data = parse_toml(text, source)
     where = TomlLocator(text, source)
-    for key in data:
-        if key not in KEYS:
-            raise where.error(None, None, key, "unknown key")
-    for key in KEYS:
-        if key not in data:
-            raise where.error(None, None, None, f"missing key {key!r}")
+    where.check_keys(data, KEYS)
     days = data["alarm_days"]
     if not isinstance(days, list) or not all(_whole(d, 0) for d in days):
         raise where.error(None, None, "alarm_days", "must be a list of whole days, 0 or more")

@@ -43,14 +43,11 @@ def parse_retention(text: str, source: str) -> RetentionPolicy:
     """Parse the retention periods; a problem raises ConfigError with its line."""
     data = parse_toml(text, source)
     where = TomlLocator(text, source)
-    for key in data:
-        if key not in KEYS:
-            raise where.error(None, None, key, "unknown key")
+    where.check_keys(data, KEYS)
     for key in KEYS:
-        value = data.get(key)
+        value = data[key]
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise where.error(None, None, key if key in data else None,
-                              f"{key} must be a whole number of days, at least 1")  # fmt: skip
+            raise where.error(None, None, key, f"{key} must be a whole number of days, at least 1")
     return RetentionPolicy(data["after_case_ends_days"], data["message_text_days"])
 
 
