@@ -15,7 +15,8 @@ from sqlmodel import SQLModel
 from tracker.bootstrap import App, read_ruleset
 from tracker.clock import FixedClock
 from tracker.domain.rules import RuleSet
-from tracker.settings import load_settings
+from tracker.privacy.crypto import Keyring, parse_keys
+from tracker.settings import DEV_DATA_KEY, load_settings
 from tracker.store.db import make_engine
 from tracker.store.migrate import upgrade
 
@@ -25,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 # A Sunday afternoon in New York, pinned: no test reads the machine's clock or zone.
 NOW = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
+# The key a tracker started with no DATA_KEYS uses, as the CLI tests' subprocesses are.
+KEYRING = Keyring(parse_keys(DEV_DATA_KEY))
 PG_DEFAULT = "postgresql+psycopg://tracker:tracker@127.0.0.1:5432/tracker_test"
 
 
@@ -37,7 +40,7 @@ def ruleset() -> RuleSet:
 def postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database, or a skip (a failure when CI=true) if none answers."""
     url = os.environ.get("TEST_DATABASE_URL", PG_DEFAULT)
-    engine = make_engine(url)
+    engine = make_engine(url, KEYRING)
     try:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -63,13 +66,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """A freshly migrated, empty database: once on SQLite, once on PostgreSQL."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'tracker.db'}"
-        engine = make_engine(url)
+        engine = make_engine(url, KEYRING)
         upgrade(engine)
         engine.dispose()
         yield url
         return
     url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
+    engine = make_engine(url, KEYRING)
     _empty_tables(engine)
     engine.dispose()
     yield url
@@ -79,7 +82,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def sqlite_url(tmp_path: Path) -> str:
     """A migrated SQLite database, for tests that are not about the store."""
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    engine = make_engine(url)
+    engine = make_engine(url, KEYRING)
     upgrade(engine)
     engine.dispose()
     return url

@@ -53,7 +53,7 @@ class App:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url)
+        return make_engine(self.settings.database_url, self.settings.keyring)
 
     @property
     def rules_path(self) -> Path:

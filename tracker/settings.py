@@ -11,8 +11,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from tracker.errors import SettingsError
+from tracker.privacy.crypto import DataKeyError, Keyring, parse_keys
 
 DEV_SECRET = "development-only-secret-do-not-use-in-production"
+# Development and demo data only: anyone can read this key, so production refuses it.
+DEV_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1kYXRhLWtleS0wMDAwMDA="
 
 
 class Settings(BaseSettings):
@@ -23,6 +26,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite:///./var/tracker.db"
     secret_key: SecretStr = SecretStr(DEV_SECRET)
+    # Comma-separated, newest first: the first encrypts, every one decrypts (see README).
+    data_keys: SecretStr = SecretStr(DEV_DATA_KEY)
     public_base_url: str = "http://localhost:8000"
     default_timezone: str = "America/New_York"
     config_dir: Path = Path("config")
@@ -52,6 +57,15 @@ class Settings(BaseSettings):
             raise ValueError(f"not a database URL: {exc}") from exc
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError("only sqlite:/// and postgresql+psycopg:// URLs are supported")
+        return value
+
+    @field_validator("data_keys")
+    @classmethod
+    def _data_keys(cls, value: SecretStr) -> SecretStr:
+        try:
+            parse_keys(value.get_secret_value())
+        except DataKeyError as exc:
+            raise ValueError(exc.message) from None
         return value
 
     @field_validator("default_timezone")
@@ -99,9 +113,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 "SECRET_KEY: set a random value of at least 32 characters in production"
             )
+        if DEV_DATA_KEY in self.data_keys.get_secret_value():
+            raise ValueError(
+                "DATA_KEYS: set your own keys in production (make one: tracker keys generate)"
+            )
         if not self.public_base_url.startswith("https://"):
             raise ValueError("PUBLIC_BASE_URL: must be https:// in production")
         return self
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        """The data keys, newest first."""
+        return Keyring(parse_keys(self.data_keys.get_secret_value()))
 
     @cached_property
     def is_sqlite(self) -> bool:

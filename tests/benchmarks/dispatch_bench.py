@@ -145,7 +145,7 @@ class EndToEnd:
 def dispatcher(count: int, numbers: list[str], folder: Path) -> EndToEnd:
     """(c) The Dispatcher: claim, check, send and record, on a fresh SQLite database."""
     url = f"sqlite:///{folder / 'dispatch.db'}"
-    engine = make_engine(url)
+    engine = make_engine(url, load_settings().keyring)
     upgrade(engine)
     server = fake()
     try:

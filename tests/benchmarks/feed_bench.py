@@ -89,7 +89,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        engine = make_engine(url)
+        engine = make_engine(url, load_settings().keyring)
         upgrade(engine)
         engine.dispose()
         settings = load_settings(

@@ -182,7 +182,7 @@ def write_file(path: Path, count: int, seed: int) -> None:
 
 
 def fresh_engine(url: str) -> Engine:
-    engine = make_engine(url)
+    engine = make_engine(url, load_settings().keyring)
     upgrade(engine)
     return engine
 

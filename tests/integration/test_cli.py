@@ -25,7 +25,7 @@ from tracker.cli.main import app as cli_app
 from tracker.settings import Settings
 from tracker.store.db import make_engine
 
-from ..conftest import ROOT, SHARED, refused, table_counts
+from ..conftest import KEYRING, ROOT, SHARED, refused, table_counts
 
 TRACKER = ROOT / ".venv" / "bin" / "tracker"
 EXAMPLES = SHARED / "examples" / "cases.csv"
@@ -106,7 +106,7 @@ def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, KEYRING)
     yield Cli(database_url, ROOT / "config", cwd, engine)
     engine.dispose()
 
@@ -572,7 +572,7 @@ def test_it_upgrades_a_fresh_sqlite_file(tmp_path: Path) -> None:
         result = run_tracker(("db", "upgrade"), url, ROOT / "config", tmp_path)
         assert result.returncode == 0, result.stderr
         assert "Database schema is up to date." in result.stdout
-    engine = make_engine(url)
+    engine = make_engine(url, KEYRING)
     try:
         assert table_counts(engine)["parole_case"] == 0
     finally:

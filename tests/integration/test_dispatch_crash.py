@@ -227,7 +227,7 @@ def test_it_sends_every_due_alert_exactly_once_after_a_sigkill_mid_batch(crash: 
     assert Counter(m.to for m in sent) == Counter(phones), "a duplicate or a missing message"
     creates = [r for r in crash.twilio.requests if r.method == "POST"]
     assert len(creates) == CASES
-    by_phone: dict[str, SentMessage] = {m.to: m for m in sent}
+    by_phone: dict[str | None, SentMessage] = {m.to: m for m in sent}
     for alert in alerts:
         message = by_phone[alert.recipient]
         assert (alert.provider_sid, alert.body) == (message.sid, message.body)

@@ -18,7 +18,7 @@ from tracker.policies import Policies
 from tracker.store.db import make_engine
 from tracker.store.migrate import alembic_config, upgrade
 
-from ..conftest import NOW, SHARED, table_counts
+from ..conftest import KEYRING, NOW, SHARED, table_counts
 
 EXAMPLES = SHARED / "examples" / "cases.csv"
 
@@ -26,7 +26,7 @@ EXAMPLES = SHARED / "examples" / "cases.csv"
 @pytest.fixture
 def migrated(database_url: str) -> Iterator[Engine]:
     """An engine on the freshly migrated test database."""
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, KEYRING)
     yield engine
     engine.dispose()
 
@@ -103,7 +103,7 @@ def test_it_is_a_no_op_to_upgrade_twice(migrated: Engine, ruleset: RuleSet) -> N
 
 
 def test_it_migrates_an_empty_sqlite_file_to_the_models(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'fresh.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'fresh.db'}", KEYRING)
     try:
         upgrade(engine)
         assert schema_diff(engine) == []

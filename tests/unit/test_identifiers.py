@@ -2,7 +2,12 @@
 
 import pytest
 
-from tracker.domain.identifiers import normalise_a_number, normalise_receipt
+from tracker.domain.identifiers import (
+    name_words,
+    normalise_a_number,
+    normalise_phone,
+    normalise_receipt,
+)
 
 
 @pytest.mark.parametrize(
@@ -84,3 +89,38 @@ def test_it_normalises_an_a_number_to_nine_digits(raw: str, expected: str) -> No
 def test_it_refuses_a_malformed_a_number(raw: str) -> None:
     with pytest.raises(ValueError, match="7 to 9 digits"):
         normalise_a_number(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("(202) 555-0170", "+12025550170"),
+        ("202.555.0170", "+12025550170"),
+        ("+1 202 555 0170", "+12025550170"),
+        ("+380 44 123 4567", "+380441234567"),
+    ],
+)
+def test_it_normalises_a_phone_number_to_e164(raw: str, expected: str) -> None:
+    assert normalise_phone(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "555", "not a phone", "+999 1234"])
+def test_it_refuses_an_invalid_phone_number(raw: str) -> None:
+    with pytest.raises(ValueError, match="not a valid phone number"):
+        normalise_phone(raw)
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("José  LÓPEZ", {"jose", "lopez"}),
+        ("Olena Testenko-Koval", {"olena", "testenko", "koval"}),
+        ("Анна Іваненко", {"анна", "іваненко"}),
+        ("O'Brien 3rd", {"o", "brien", "rd"}),
+        ("123", set()),
+    ],
+)
+def test_it_splits_a_name_into_whole_words_ignoring_case_and_accents(
+    name: str, words: set[str]
+) -> None:
+    assert name_words(name) == words

@@ -1,13 +1,17 @@
 """Settings are checked once at startup; a bad one stops the program naming the setting."""
 
+import base64
 from pathlib import Path
 
 import pytest
 
 from tracker.errors import SettingsError
+from tracker.privacy.crypto import Keyring, parse_keys
 from tracker.settings import DEV_SECRET, Settings, load_settings
 
 STRONG_SECRET = "k" * 40
+OWN_KEY = base64.urlsafe_b64encode(b"n" * 32).decode()
+OLD_KEY = base64.urlsafe_b64encode(b"o" * 32).decode()
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +63,10 @@ def test_it_refuses_a_bad_database_url(url: str, reason: str) -> None:
 @pytest.mark.parametrize("secret", [DEV_SECRET, "short", "x" * 31])
 def test_it_refuses_a_weak_secret_in_production(secret: str) -> None:
     message = refusal(
-        environment="production", secret_key=secret, public_base_url="https://t.example.org"
+        environment="production",
+        secret_key=secret,
+        data_keys=OWN_KEY,
+        public_base_url="https://t.example.org",
     )
     assert "SECRET_KEY:" in message
     assert "32" in message
@@ -72,7 +79,10 @@ def test_it_refuses_the_default_secret_in_production() -> None:
 
 def test_it_refuses_a_plain_http_address_in_production() -> None:
     message = refusal(
-        environment="production", secret_key=STRONG_SECRET, public_base_url="http://t.example.org"
+        environment="production",
+        secret_key=STRONG_SECRET,
+        data_keys=OWN_KEY,
+        public_base_url="http://t.example.org",
     )
     assert "PUBLIC_BASE_URL:" in message
     assert "https://" in message
@@ -80,10 +90,39 @@ def test_it_refuses_a_plain_http_address_in_production() -> None:
 
 def test_it_accepts_a_secure_production_setup() -> None:
     settings = load_settings(
-        environment="production", secret_key=STRONG_SECRET, public_base_url="https://t.example.org/"
+        environment="production",
+        secret_key=STRONG_SECRET,
+        data_keys=f"{OWN_KEY},{OLD_KEY}",
+        public_base_url="https://t.example.org/",
     )
     assert settings.environment == "production"
+    assert [k.key_id for k in settings.keyring.keys] == [
+        Keyring(parse_keys(k)).newest.key_id for k in (OWN_KEY, OLD_KEY)
+    ]
     assert settings.public_base_url == "https://t.example.org"
+
+
+def test_it_refuses_the_development_data_key_in_production() -> None:
+    message = refusal(
+        environment="production", secret_key=STRONG_SECRET, public_base_url="https://t.example.org"
+    )
+    assert "DATA_KEYS:" in message
+    assert "tracker keys generate" in message
+
+
+@pytest.mark.parametrize(
+    ("keys", "reason"),
+    [
+        ("not base64!", "key 1 is not URL-safe base64"),
+        (f"{OWN_KEY},c2hvcnQ=", "key 2 is 5 bytes"),
+        (" , ", "no key given"),
+    ],
+)
+def test_it_refuses_malformed_data_keys(keys: str, reason: str) -> None:
+    message = refusal(data_keys=keys)
+    assert "DATA_KEYS:" in message
+    assert reason in message
+    assert OWN_KEY not in message  # a key is never echoed
 
 
 def test_it_lets_development_use_a_short_secret_and_plain_http() -> None:

@@ -6,6 +6,8 @@ from sqlmodel import Session, select
 
 from tracker.sms.base import SmsErrorKind
 from tracker.store import audit
+from tracker.store.blind import phone_is
+from tracker.store.encrypted import session_keyring
 from tracker.store.models import Alert, AlertState, Case, ConsentEvent, Parolee, must_id
 
 
@@ -26,7 +28,8 @@ def stop_texting(
     assert parolee is not None
     household = [parolee]
     if parolee.phone is not None:
-        household = list(session.exec(select(Parolee).where(Parolee.phone == parolee.phone)).all())
+        same_phone = phone_is(session_keyring(session), parolee.phone)
+        household = list(session.exec(select(Parolee).where(same_phone)).all())
     for person in household:
         if kind == SmsErrorKind.OPTED_OUT and consenting(person):
             record_consent(session, must_id(person.id), given=False, how=how, actor=how, now=now)

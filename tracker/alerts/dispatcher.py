@@ -120,6 +120,8 @@ class Dispatcher:
             if alert is None:
                 outcome.skipped += 1
                 return
+            # `_check` sets aside erased alerts, whose recipient and text are gone.
+            assert alert.recipient is not None and alert.body is not None
             try:
                 result = self.backend.send(alert.recipient, alert.body, self.status_callback)
             except SmsError as error:
@@ -165,6 +167,8 @@ class Dispatcher:
     def _why_not(
         self, session: Session, alert: Alert, parolee: Parolee, now: datetime
     ) -> tuple[AlertState, str] | None:
+        if alert.recipient is None or alert.body is None:
+            return AlertState.CANCELLED, "the person's data was erased"
         if not can_text(parolee) or parolee.phone != alert.recipient:
             return AlertState.SUPPRESSED, "no SMS consent, opted out, or the number changed"
         if alert.deadline_slot is None:
@@ -298,8 +302,10 @@ class Dispatcher:
                 return
             session.expunge(alert)
         outcome.reconciled += 1
-        if alert.attempt_started_at is None:
-            self._release(alert_id)  # claimed, never attempted: nothing to look up
+        if alert.attempt_started_at is None or alert.recipient is None or alert.body is None:
+            # Claimed, never attempted, or erased since: nothing to look up, and the
+            # release sends it back through `_check`.
+            self._release(alert_id)
             return
         since = alert.attempt_started_at - timedelta(minutes=1)
         try:

@@ -63,7 +63,7 @@ def forecast(engine: Engine, composer: Composer, now: datetime, days: int) -> li
         ).all()
         for alert in others:
             day = max(alert.due_at.date(), today)
-            if day in per_day:
+            if day in per_day and alert.body is not None:
                 _add(per_day[day], composer, alert.body)
     return list(per_day.values())
 

@@ -17,6 +17,8 @@ from tracker.alerts.policy import local_date
 from tracker.alerts.replies import parse_reply
 from tracker.sms.base import SmsErrorKind
 from tracker.store import audit
+from tracker.store.blind import phone_is
+from tracker.store.encrypted import session_keyring
 from tracker.store.models import Case, DeadlineRow, InboundMessage, Parolee, must_id
 
 
@@ -39,7 +41,8 @@ def handle_inbound(session: Session, message: Inbound, composer: Composer, now: 
     if seen is not None:
         return seen.reply or ""
     # A family may share one phone: a reply speaks for everyone on that number.
-    household = list(session.exec(select(Parolee).where(Parolee.phone == message.sender)).all())
+    same_phone = phone_is(session_keyring(session), message.sender)
+    household = list(session.exec(select(Parolee).where(same_phone)).all())
     if not household:
         # Not someone we know: a neutral answer, and nothing kept but the fact.
         answer = composer.reply("en", "reply.unknown_number")

@@ -55,7 +55,7 @@ def can_text(parolee: Parolee) -> bool:
 
 def key_of(alert: Alert) -> Key:
     """The alert's unique key (see the table's constraint)."""
-    return alert.kind, alert.deadline_date, alert.offset_days, alert.recipient
+    return alert.kind, alert.deadline_date, alert.offset_days, alert.recipient or ""
 
 
 def contact_for(session: Session, case: Case, composer: Composer) -> str:

@@ -7,8 +7,11 @@ from datetime import date
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from tracker.domain.identifiers import normalise_phone
 from tracker.domain.model import Program, Status
-from tracker.errors import NotFoundError
+from tracker.errors import InvalidInputError, NotFoundError
+from tracker.store.blind import a_number_is, name_has_words, phone_is
+from tracker.store.encrypted import session_keyring
 from tracker.store.models import (
     Case,
     DeadlineRow,
@@ -17,6 +20,7 @@ from tracker.store.models import (
     Parolee,
     Representative,
     StatusChange,
+    must_id,
 )
 
 # Cases that still need someone's attention; the default of every "expiring" listing.
@@ -96,6 +100,39 @@ def expiring(
             yield ExpiringCase(case, parolee, upcoming.get(case.id or 0))
         last_case = page[-1][0]
         last = (last_case.end_date, last_case.id or 0)
+
+
+@dataclass(frozen=True)
+class CaseSearch:
+    """What to look a person up by; every given field must match."""
+
+    name: str | None = None
+    a_number: str | None = None
+    phone: str | None = None
+
+
+SEARCH_LIMIT = 200
+
+
+def search_cases(session: Session, search: CaseSearch, today: date) -> list[ExpiringCase]:
+    """Cases of the people matching `search`, by blind index (no plaintext is compared).
+
+    A name matches on whole words, ignoring case and accents: "lopez" finds "José López".
+    """
+    keyring = session_keyring(session)
+    query = select(Case, Parolee).join(Parolee)
+    try:
+        if search.name is not None:
+            query = query.where(name_has_words(keyring, search.name))
+        if search.a_number is not None:
+            query = query.where(a_number_is(keyring, search.a_number))
+        if search.phone is not None:
+            query = query.where(phone_is(keyring, normalise_phone(search.phone)))
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+    page = session.exec(query.order_by(col(Case.end_date), col(Case.id)).limit(SEARCH_LIMIT)).all()
+    upcoming = next_deadlines(session, [must_id(c.id) for c, _ in page], today)
+    return [ExpiringCase(case, parolee, upcoming.get(must_id(case.id))) for case, parolee in page]
 
 
 def next_deadlines(session: Session, case_ids: list[int], today: date) -> dict[int, DeadlineRow]:

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 import typer
 
 from tracker.cases.expiry import mark_expired
-from tracker.cases.repository import OPEN_STATUSES, ExpiringCase, case_detail, expiring, find_case
+from tracker.cases.repository import (
+    OPEN_STATUSES,
+    CaseSearch,
+    ExpiringCase,
+    case_detail,
+    expiring,
+    find_case,
+    search_cases,
+)
 from tracker.cases.service import StatusRequest, change_status
 from tracker.cli.common import (
     FormatOption,
@@ -87,6 +95,30 @@ def _write_rows(rows: Any, output: str) -> None:
     else:
         lines = [["" if row[f] is None else str(row[f]) for f in EXPIRING_FIELDS] for row in rows]
         typer.echo(table(EXPIRING_FIELDS, lines) if lines else "No cases end in that period.")
+
+
+@cases_app.command("find")
+def cases_find(
+    name: Annotated[
+        str | None, typer.Option(help="Whole words of the name, in any order and case.")
+    ] = None,
+    a_number: Annotated[str | None, typer.Option("--a-number", help="A-number.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Phone number.")] = None,
+    output: FormatOption = "table",
+    now: NowOption = None,
+) -> None:
+    """Find people's cases by name, A-number or phone (every option given must match)."""
+    check_format(output, ("table", "csv", "json"))
+    if name is None and a_number is None and phone is None:
+        raise InvalidInputError("give --name, --a-number or --phone")
+    app = make_app(now)
+    today = local_today(app.clock, app.settings.default_timezone)
+    with session_scope(app.engine) as session:
+        found = search_cases(session, CaseSearch(name=name, a_number=a_number, phone=phone), today)
+        if not found and output == "table":
+            typer.echo("No case matches.")
+            return
+        _write_rows((_expiring_row(item, today) for item in found), output)
 
 
 @cases_app.command("mark-expired")

@@ -10,11 +10,13 @@ import uvicorn
 from sqlalchemy.exc import DBAPIError
 
 from tracker import demo
+from tracker.bootstrap import App
 from tracker.cli.alerts import alerts_app
 from tracker.cli.cases import case_app, cases_app
 from tracker.cli.common import NowOption, close_apps, make_app, warn
 from tracker.cli.feeds import feeds_app
 from tracker.cli.imports import import_command
+from tracker.cli.keys import keys_app
 from tracker.cli.person import person_app
 from tracker.cli.retention import retention_app
 from tracker.cli.rules import rules_app
@@ -22,6 +24,7 @@ from tracker.cli.terminations import terminations_app
 from tracker.errors import TrackerError
 from tracker.feeds.tokens import issue
 from tracker.jobs.scheduler import run_worker
+from tracker.privacy.rotation import rotate
 from tracker.store.db import session_scope
 from tracker.store.migrate import upgrade
 from tracker.web.app import create_app
@@ -41,6 +44,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(person_app, name="person")
 app.add_typer(retention_app, name="retention")
+app.add_typer(keys_app, name="keys")
 app.command("import")(import_command)
 
 
@@ -57,15 +61,23 @@ PortOption = Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.
 def db_upgrade() -> None:
     """Create or migrate the database schema to the newest version."""
     tracker = make_app()
-    upgrade(tracker.engine)
+    encrypted = _upgrade(tracker)
+    if encrypted:
+        typer.echo(f"Encrypted {encrypted} row(s) written before encryption at rest.")
     typer.echo("Database schema is up to date.")
+
+
+def _upgrade(tracker: App) -> int:
+    """Migrate, then encrypt what an older version left in plaintext; return those rows."""
+    upgrade(tracker.engine)
+    return rotate(tracker.engine, tracker.settings.keyring).total
 
 
 @app.command("demo")
 def demo_command(now: NowOption = None) -> None:
     """Load forty clearly fake demo cases (DEMO-001...) with dates around today."""
     tracker = make_app(now)
-    upgrade(tracker.engine)
+    _upgrade(tracker)
     report = demo.seed(
         tracker.engine, tracker.policies, tracker.clock.now(), tracker.settings.default_timezone
     )
@@ -90,7 +102,7 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     On a first run with an empty database it migrates and loads the demo data.
     """
     tracker = make_app()
-    upgrade(tracker.engine)
+    _upgrade(tracker)
     if not demo.has_cases(tracker.engine):
         demo_command(None)
     typer.echo(f"Serving on http://{host}:{port} (health: /healthz). Stop with Ctrl-C.")

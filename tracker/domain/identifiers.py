@@ -1,6 +1,9 @@
-"""Normalisation of the identifiers people type: receipt numbers and A-numbers."""
+"""Normalisation of what people type: receipt numbers, A-numbers, names."""
 
 import re
+import unicodedata
+
+import phonenumbers
 
 RECEIPT = re.compile(r"^[A-Z]{3}[0-9]{10}$")
 A_NUMBER = re.compile(r"^[0-9]{7,9}$")
@@ -23,3 +26,26 @@ def normalise_a_number(raw: str) -> str:
     if not A_NUMBER.match(value):
         raise ValueError("an A-number is A followed by 7 to 9 digits, like A123456789")
     return value.zfill(9)
+
+
+def normalise_phone(raw: str) -> str:
+    """A valid phone number in E.164 form; US numbers may omit +1."""
+    try:
+        number = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValueError(
+            "not a valid phone number (US numbers may omit +1; others need +country code)"
+        )
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def name_words(name: str) -> set[str]:
+    """The whole words of a name, ignoring case and accents: "José  LÓPEZ" -> {jose, lopez}."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return set(_WORD.findall(plain))

@@ -7,10 +7,9 @@ from datetime import date
 from functools import cache
 from zoneinfo import available_timezones
 
-import phonenumbers
 import pycountry
 
-from tracker.domain.identifiers import normalise_a_number, normalise_receipt
+from tracker.domain.identifiers import normalise_a_number, normalise_phone, normalise_receipt
 from tracker.domain.model import Form, Program
 
 COLUMNS = (
@@ -139,7 +138,7 @@ def parse_row(
         row.fail("parole_expiry", f"parole ends before it starts ({start})")
     if arrival and arrival > today:
         row.fail("arrival_date", f"arrival is after today ({today})")
-    phone = _phone(row)
+    phone = _checked(row, "phone", normalise_phone)
     consent = _consent(row)
     if consent and phone is None:
         row.fail("sms_consent", "SMS consent needs a phone number")
@@ -189,22 +188,6 @@ def _program(row: _Row) -> Program | None:
             return program
     row.fail("program", "unknown program; use one of " + ", ".join(p.value for p in Program))
     return None
-
-
-def _phone(row: _Row) -> str | None:
-    value = row.text("phone")
-    if value is None:
-        return None
-    try:
-        number = phonenumbers.parse(value, "US")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        row.fail(
-            "phone", "not a valid phone number (US numbers may omit +1; others need +country code)"
-        )
-        return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def _language(row: _Row) -> str:

@@ -61,6 +61,7 @@ def erase_person(session: Session, parolee: Parolee, now: datetime, actor: str) 
     """Remove what identifies the person; return the ids of the cases kept anonymously."""
     cases = list(session.exec(select(Case).where(Case.parolee_id == parolee.id)).all())
     parolee.full_name, parolee.phone, parolee.a_number = ERASED, None, None
+    parolee.erased_at = now
     parolee.sms_consent_withdrawn_at = parolee.sms_consent_withdrawn_at or now
     parolee.updated_at = now
     session.add(parolee)
@@ -70,8 +71,7 @@ def erase_person(session: Session, parolee: Parolee, now: datetime, actor: str) 
     for alert in session.exec(select(Alert).where(Alert.parolee_id == parolee.id)).all():
         if alert.state == AlertState.PLANNED:
             alert.state, alert.reason = AlertState.CANCELLED, "person erased"
-        # The recipient is part of the outbox key: keep each row distinct, but anonymous.
-        alert.body, alert.recipient = ERASED, f"erased-{alert.id}"
+        alert.body, alert.recipient = None, None
         alert.updated_at = now
         session.add(alert)
     for reply in session.exec(
@@ -92,7 +92,9 @@ def _rows(session: Session, model: Any, condition: Any) -> list[dict[str, Any]]:
 
 
 def _plain(row: Any) -> dict[str, Any]:
+    # Blind indexes are keyed hashes for lookups: they tell the person nothing.
     return {
         key: value.isoformat() if hasattr(value, "isoformat") else value
         for key, value in row.model_dump(mode="python").items()
+        if not key.endswith("_index")
     }

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from tracker.domain.model import Status
 from tracker.domain.toml_locator import TomlLocator, parse_toml
-from tracker.privacy.person import ERASED, erase_person
+from tracker.privacy.person import erase_person
 from tracker.store.db import session_scope
 from tracker.store.models import Alert, AlertState, Case, InboundMessage, Parolee, StatusChange
 
@@ -64,7 +64,9 @@ def run_retention(
         cutoff = now - timedelta(days=policy.message_text_days)
         old_alerts = session.exec(
             select(Alert).where(
-                col(Alert.state).in_(SETTLED), col(Alert.updated_at) < cutoff, Alert.body != ERASED
+                col(Alert.state).in_(SETTLED),
+                col(Alert.updated_at) < cutoff,
+                col(Alert.body).is_not(None),
             )
         ).all()
         old_replies = session.exec(
@@ -78,7 +80,7 @@ def run_retention(
             session.rollback()
             return outcome
         for alert in old_alerts:
-            alert.body = ERASED
+            alert.body = None
             session.add(alert)
         for reply in old_replies:
             reply.body, reply.reply = None, None
@@ -102,7 +104,7 @@ def _people_to_erase(session: Session, ended_before: datetime) -> list[Parolee]:
     return list(
         session.exec(
             select(Parolee)
-            .where(Parolee.full_name != ERASED, col(Parolee.id).not_in(held))
+            .where(col(Parolee.erased_at).is_(None), col(Parolee.id).not_in(held))
             .where(col(Parolee.id).in_(select(Case.parolee_id)))
         ).all()
     )

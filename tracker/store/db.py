@@ -9,18 +9,28 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
+from tracker.privacy.crypto import Keyring
+from tracker.store import blind
+from tracker.store.encrypted import attach_keyring
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; for SQLite the file's folder is created and pragmas set."""
+def make_engine(url: str, keyring: Keyring, **kwargs: Any) -> Engine:
+    """An engine for `url` that encrypts personal fields with `keyring`.
+
+    For SQLite the file's folder is created and pragmas set.
+    """
+    blind.install()
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
-    _configure_sqlite(engine)
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        _configure_sqlite(engine)
+    attach_keyring(engine, keyring)
     return engine
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.domain.model import DeadlineKind, Decision, Form, GrantSource, Program, Status
+from tracker.store.encrypted import Encrypted
 from tracker.store.types import UTCDateTime
 
 
@@ -50,26 +51,49 @@ def instant(**kwargs: Any) -> Any:
     return Field(sa_type=UTCDateTime, **kwargs)
 
 
+def secret(context: str, **kwargs: Any) -> Any:
+    """A personal field, encrypted at rest; `context` is its `table.column`."""
+    return Field(sa_type=Encrypted(context), **kwargs)
+
+
+def blind_index(**kwargs: Any) -> Any:
+    """The keyed blind index of a personal field, for equality lookups."""
+    return Field(default=None, max_length=32, index=True, **kwargs)
+
+
 class Parolee(SQLModel, table=True):
     """A person on parole: who they are and how to reach them."""
 
     id: int | None = Field(default=None, primary_key=True)
-    full_name: str = Field(max_length=200)
-    phone: str | None = Field(default=None, max_length=20, index=True)
+    full_name: str = secret("parolee.full_name")
+    phone: str | None = secret("parolee.phone", default=None)
+    phone_index: str | None = blind_index()
     language: str = Field(default="en", max_length=10)
     timezone: str = Field(max_length=64)
     citizenship: str | None = Field(default=None, max_length=2)
     arrival_date: date
     # Set by a representative when a trip abroad should not restart the asylum clock.
     asylum_arrival_date: date | None = None
-    a_number: str | None = Field(default=None, max_length=9)
+    a_number: str | None = secret("parolee.a_number", default=None)
+    a_number_index: str | None = blind_index()
     sms_consent_at: datetime | None = instant(default=None, nullable=True)
     sms_consent_withdrawn_at: datetime | None = instant(default=None, nullable=True)
     # Set when the provider says the number cannot receive SMS (e.g. Twilio 21211, 21614).
     unreachable_at: datetime | None = instant(default=None, nullable=True)
     unreachable_reason: str | None = Field(default=None, max_length=200)
+    # Set when the person's identifying data was erased (on request or by retention).
+    erased_at: datetime | None = instant(default=None, nullable=True)
     created_at: datetime = instant()
     updated_at: datetime = instant()
+
+
+class ParoleeNameWord(SQLModel, table=True):
+    """The blind index of one whole word of a parolee's name: name search without names."""
+
+    __tablename__ = "parolee_name_word"
+
+    parolee_id: int = Field(foreign_key="parolee.id", primary_key=True)
+    word_index: str = Field(max_length=32, primary_key=True, index=True)
 
 
 class Representative(SQLModel, table=True):
@@ -97,7 +121,7 @@ class Case(SQLModel, table=True):
     status: Status = Field(sa_type=enum_type(Status))
     end_date: date = Field(index=True)
     work_permit_expiry: date | None = None
-    notes: str | None = None
+    notes: str | None = secret("parole_case.notes", default=None)
     created_at: datetime = instant()
     updated_at: datetime = instant()
 
@@ -117,7 +141,7 @@ class Grant(SQLModel, table=True):
     )
     recorded_at: datetime = instant()
     recorded_by: str = Field(max_length=200)
-    note: str | None = None
+    note: str | None = secret("parole_grant.note", default=None)
 
 
 class Filing(SQLModel, table=True):
@@ -230,7 +254,12 @@ class Alert(SQLModel, table=True):
     __tablename__ = "alert"
     __table_args__ = (
         sa.UniqueConstraint(
-            "case_id", "kind", "deadline_date", "offset_days", "recipient", name="uq_alert_key"
+            "case_id",
+            "kind",
+            "deadline_date",
+            "offset_days",
+            "recipient_index",
+            name="uq_alert_key",
         ),
         sa.Index("ix_alert_state_due", "state", "due_at"),
     )
@@ -243,9 +272,11 @@ class Alert(SQLModel, table=True):
     deadline_slot: str | None = Field(default=None, max_length=80)
     deadline_date: dt.date
     offset_days: int
-    recipient: str = Field(max_length=20)
+    # Both are None once erased or purged (see `tracker.privacy`).
+    recipient: str | None = secret("alert.recipient", default=None)
+    recipient_index: str | None = Field(default=None, max_length=32)
     language: str = Field(max_length=10)
-    body: str
+    body: str | None = secret("alert.body", default=None)
     segments: int
     due_at: datetime = instant()
     state: AlertState = Field(sa_type=enum_type(AlertState))
@@ -273,9 +304,9 @@ class InboundMessage(SQLModel, table=True):
     message_sid: str = Field(max_length=64, unique=True)
     # Unknown numbers are not stored: only the fact that one wrote.
     parolee_id: int | None = Field(default=None, foreign_key="parolee.id", index=True)
-    body: str | None = None
+    body: str | None = secret("inbound_message.body", default=None)
     intent: str = Field(max_length=20)
-    reply: str | None = None
+    reply: str | None = secret("inbound_message.reply", default=None)
     received_at: datetime = instant(index=True)
 
 

@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import tracker.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from tracker.settings import load_settings
 from tracker.store.db import make_engine
 
 config = context.config
@@ -14,7 +15,8 @@ def run_migrations_online() -> None:
     """Migrate on the given connection, or on one made from the configured URL."""
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+        url = config.get_main_option("sqlalchemy.url") or ""
+        engine = make_engine(url, load_settings().keyring)
         with engine.connect() as fresh:
             _run(fresh)
         engine.dispose()
