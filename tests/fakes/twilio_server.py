@@ -21,8 +21,6 @@ import email.utils
 import json
 import math
 import re
-import socket
-import sys
 import threading
 import uuid
 from collections import deque
@@ -36,6 +34,8 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import httpx
 from twilio.request_validator import RequestValidator
+
+from tests.fakes.loopback import LoopbackFake, LoopbackHandler
 
 API_VERSION = "2010-04-01"
 DEFAULT_FROM = "+15005550006"
@@ -197,9 +197,11 @@ class _Fill(dict[str, str]):
         return ""
 
 
-class FakeTwilioServer:
+class FakeTwilioServer(LoopbackFake):
     """The fake; `start()` it (or use it as a context manager), then point
     TWILIO_API_BASE_URL at `base_url`."""
+
+    thread_name = "fake-twilio"
 
     def __init__(
         self,
@@ -210,6 +212,7 @@ class FakeTwilioServer:
         from_number: str = DEFAULT_FROM,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        super().__init__()
         self.account_sid = account_sid or "AC" + uuid.uuid4().hex
         self.auth_token = auth_token or uuid.uuid4().hex
         self.messaging_service_sid = messaging_service_sid or "MG" + uuid.uuid4().hex
@@ -221,7 +224,6 @@ class FakeTwilioServer:
         # True: a created message moves to "sent" (with date_sent) right after the 201,
         # as Twilio does within a second. False: it stays queued/accepted, date_sent null.
         self.auto_send = True
-        self.errors: list[BaseException] = []
         self._lock = threading.Lock()
         self._sent_changed = threading.Condition(self._lock)
         self._messages: dict[str, _Message] = {}
@@ -231,55 +233,11 @@ class FakeTwilioServer:
         self._delays: deque[float] = deque()
         self._opted_out: set[str] = set()
         self._number_errors: dict[str, int] = {}
-        self._stopping = threading.Event()
-        self._httpd: _HttpServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- life cycle ------------------------------------------------------------------------
 
-    def start(self) -> "FakeTwilioServer":
-        if self._httpd is not None:
-            return self
-        self._stopping.clear()
-        self._httpd = _HttpServer(("127.0.0.1", 0), _Handler, self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="fake-twilio",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        if httpd is None:
-            return
-        self._stopping.set()  # wakes delayed handlers
-        httpd.shutdown()
-        httpd.close_connections()
-        httpd.server_close()  # joins the handler threads
-        if thread is not None:
-            thread.join()
-        self._httpd = None
-        self._thread = None
-
-    def __enter__(self) -> "FakeTwilioServer":
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("the fake Twilio server is not running")
-        return int(self._httpd.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        """What to set TWILIO_API_BASE_URL to."""
-        return f"http://127.0.0.1:{self.port}"
+    def handler_class(self) -> type[LoopbackHandler]:
+        return _Handler
 
     @property
     def messages_path(self) -> str:
@@ -640,70 +598,10 @@ def _parse_day(value: str) -> date:
         raise _ApiError(400, 20001) from None
 
 
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True  # server_close() joins the handler threads
-
-    def __init__(
-        self,
-        address: tuple[str, int],
-        handler: type[BaseHTTPRequestHandler],
-        fake: FakeTwilioServer,
-    ) -> None:
-        self.fake = fake
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Wake handler threads idling on kept-alive connections."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hung up (it timed out) is expected; anything else is a fake bug.
-        error = sys.exc_info()[1]
-        if error is not None and not isinstance(error, OSError):
-            self.fake.errors.append(error)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the real API
+class _Handler(LoopbackHandler):
     server_version = "nginx"
-    sys_version = ""
-    timeout = 10  # an idle kept-alive connection is dropped after this
-    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls on small answers
-    server: _HttpServer
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: no access log (and no phone numbers in test output)."""
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
+    def serve(self) -> None:
         fake = self.server.fake
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)

@@ -20,13 +20,13 @@ from twilio.base.exceptions import TwilioException
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
+from tracker.api_urls import api_base_url
 from tracker.sms.base import mask_phone
 
 TWILIO_API_BASE_URL = "https://api.twilio.com"
 # The SDK's hosts: api.twilio.com, and api.{edge}.{region}.twilio.com with an edge/region.
 _API_HOST = re.compile(r"^api(\.[a-z0-9-]+){0,2}\.twilio\.com$")
 _PHONE_VALUE = re.compile(r"^\+?\d{6,15}$")
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=5.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=5)
@@ -105,13 +105,7 @@ class HttpxTwilioClient(HttpClient):  # type: ignore[misc]
         logger: logging.Logger = _log,
     ) -> None:
         super().__init__(logger, is_async=False, timeout=None)
-        base = base_url.rstrip("/")
-        parts = urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) base URL: {base_url!r}")
-        if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
-            # The account credentials travel in every request: never in clear text.
-            raise ValueError("a plain http:// Twilio API base URL must be on loopback")
+        base = api_base_url(base_url, "Twilio API")
         _mask_phones_in_httpx_logs()
         self._owns_http = http is None
         self.http = http if http is not None else make_http_client()
