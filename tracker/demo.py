@@ -1,6 +1,7 @@
 """Clearly fake demo data, imported through the same path as a real case file."""
 
 import csv
+import secrets
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -9,12 +10,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from tracker.accounts.users import create_user
 from tracker.importer.report import ImportReport
 from tracker.importer.rows import COLUMNS
 from tracker.importer.service import ImportOptions, import_file
 from tracker.policies import Policies
 from tracker.store.db import session_scope
-from tracker.store.models import Case
+from tracker.store.models import Case, Role, User
 
 DEMO_PREFIX = "DEMO-"
 DEMO_REPRESENTATIVE = "demo-rep@example.org"
@@ -78,3 +80,20 @@ def seed(engine: Engine, policies: Policies, now: datetime, timezone: str) -> Im
             writer.writerows(demo_rows(today))
         options = ImportOptions(actor="demo", default_timezone=timezone)
         return import_file(engine, path, policies, now, options)
+
+
+DEMO_ADMIN = "demo-admin@example.org"
+
+
+def seed_users(engine: Engine, now: datetime) -> list[tuple[str, str, str]]:
+    """Demo sign-ins (administrator, and the demo representative) with fresh random
+    passwords; returns (email, role, password) for those created, to be shown once."""
+    created = []
+    with session_scope(engine) as session:
+        for email, role in ((DEMO_ADMIN, Role.ADMIN), (DEMO_REPRESENTATIVE, Role.REPRESENTATIVE)):
+            if session.exec(select(User).where(User.email == email)).first() is not None:
+                continue
+            password = secrets.token_urlsafe(12)
+            create_user(session, email=email, role=role, password=password, now=now, actor="demo")
+            created.append((email, role.value, password))
+    return created

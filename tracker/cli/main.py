@@ -21,6 +21,7 @@ from tracker.cli.person import person_app
 from tracker.cli.retention import retention_app
 from tracker.cli.rules import rules_app
 from tracker.cli.terminations import terminations_app
+from tracker.cli.users import users_app
 from tracker.errors import TrackerError
 from tracker.feeds.tokens import issue
 from tracker.jobs.scheduler import run_worker
@@ -45,6 +46,7 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(person_app, name="person")
 app.add_typer(retention_app, name="retention")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 app.command("import")(import_command)
 
 
@@ -93,6 +95,11 @@ def demo_command(now: NowOption = None) -> None:
             )  # fmt: skip
         url = f"{tracker.settings.public_base_url}/feeds/{issued.token}.ics"
         typer.echo(f"The demo representative's calendar feed: {url}")
+    for email, role, password in demo.seed_users(tracker.engine, tracker.clock.now()):
+        typer.echo(
+            f"Admin sign-in ({role}): {tracker.settings.public_base_url}/admin  "
+            f"email {email}  password {password}  (shown once)"
+        )
 
 
 @app.command("serve")

@@ -1,7 +1,5 @@
 """Feed tokens: issued once, stored only as a hash, listed, revoked and rotated."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,12 +7,11 @@ from sqlmodel import Session, col, select
 
 from tracker.cases.repository import find_case
 from tracker.errors import InvalidInputError, NotFoundError
+from tracker.secret_tokens import digest, new_token
 from tracker.store import audit
 from tracker.store.models import Case, FeedToken, Representative
 
 PRIVACY_LEVELS = ("minimal", "full")
-# 32 bytes: 256 random bits, well past the 128 a guess would have to beat.
-TOKEN_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -23,11 +20,6 @@ class Issued:
 
     token: str
     row: FeedToken
-
-
-def digest(token: str) -> str:
-    """What is stored of a token: its SHA-256, hex."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue(
@@ -55,7 +47,7 @@ def issue(
     else:
         case, _ = find_case(session, case_ref or "")
         row.case_id = case.id
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     row.token_hash = digest(token)
     session.add(row)
     session.flush()
@@ -89,7 +81,7 @@ def revoke(session: Session, token_id: int, now: datetime, actor: str) -> FeedTo
 def rotate(session: Session, token_id: int, now: datetime, actor: str) -> Issued:
     """Revoke a token and issue a new one for the same calendar and privacy level."""
     old = revoke(session, token_id, now, actor)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     row = FeedToken(
         token_hash=digest(token),
         representative_id=old.representative_id,

@@ -365,3 +365,80 @@ class ConsentEvent(SQLModel, table=True):
     # import, sms (a STOP/START reply), provider (Twilio said the person opted out), admin
     how: str = Field(max_length=20)
     actor: str = Field(max_length=200)
+
+
+class Role(StrEnum):
+    """What a user of the admin may do: representatives see only their own clients."""
+
+    ADMIN = "admin"
+    STAFF = "staff"
+    REPRESENTATIVE = "representative"
+
+
+class User(SQLModel, table=True):
+    """Someone who signs in to the admin or calls the API."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    role: Role = Field(sa_type=enum_type(Role))
+    # argon2id, with its parameters and salt (see `tracker.accounts.passwords`).
+    password_hash: str = Field(max_length=200)
+    # Set for representatives: whose cases they see.
+    representative_id: int | None = Field(default=None, foreign_key="representative.id", index=True)
+    created_at: datetime = instant()
+    disabled_at: datetime | None = instant(default=None, nullable=True)
+    last_login_at: datetime | None = instant(default=None, nullable=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = instant()
+    expires_at: datetime = instant()
+    ended_at: datetime | None = instant(default=None, nullable=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in, counted to slow down password guessing (across processes)."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # SHA-256 of the lower-cased email, and of the client address: no address kept in clear.
+    email_hash: str = Field(max_length=64, index=True)
+    client_hash: str = Field(max_length=64, index=True)
+    at: datetime = instant(index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the JSON API, acting as its user; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = Field(max_length=100)
+    created_at: datetime = instant()
+    revoked_at: datetime | None = instant(default=None, nullable=True)
+    last_used_at: datetime | None = instant(default=None, nullable=True)
+
+
+class ImportUpload(SQLModel, table=True):
+    """A CSV uploaded in the admin, kept (encrypted) between its dry run and the confirm."""
+
+    __tablename__ = "import_upload"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    filename: str = Field(max_length=200)
+    content: str = secret("import_upload.content")
+    created_at: datetime = instant()
+    imported_at: datetime | None = instant(default=None, nullable=True)

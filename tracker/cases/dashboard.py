@@ -1,0 +1,118 @@
+"""What the admin dashboard shows each morning: urgency, gaps, failures, recent changes."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, true
+from sqlmodel import Session, col, func, select
+
+from tracker.cases.repository import OPEN_STATUSES
+from tracker.store.models import (
+    Alert,
+    AlertState,
+    Case,
+    Filing,
+    InboundMessage,
+    Parolee,
+    StatusChange,
+)
+
+URGENCY = (("ended", None), ("within_30", 30), ("within_90", 90), ("within_180", 180))
+RECENT = 10
+
+
+@dataclass
+class Dashboard:
+    """Counts and short lists, each scoped to what the viewer may see."""
+
+    urgency: dict[str, int] = field(default_factory=dict)
+    by_program: dict[str, int] = field(default_factory=dict)
+    nothing_filed: list[tuple[Case, Parolee]] = field(default_factory=list)
+    nothing_filed_count: int = 0
+    unreachable: int = 0
+    failed_messages: list[tuple[Alert, Case]] = field(default_factory=list)
+    failed_count: int = 0
+    opted_out: int = 0
+    pending_filings: int = 0
+    status_changes: list[tuple[StatusChange, Case]] = field(default_factory=list)
+    replies: list[tuple[InboundMessage, Case]] = field(default_factory=list)
+
+
+def _scope(representative_id: int | None) -> ColumnElement[bool]:
+    return true() if representative_id is None else col(Case.representative_id) == representative_id
+
+
+def build_dashboard(
+    session: Session, today: date, now: datetime, representative_id: int | None = None
+) -> Dashboard:
+    """The dashboard for everyone's cases, or one representative's (`representative_id`)."""
+    scope = _scope(representative_id)
+    board = Dashboard()
+    open_case = col(Case.status).in_(OPEN_STATUSES)
+    buckets: list[Any] = []
+    for _name, days in URGENCY:
+        if days is None:
+            buckets.append(func.sum(case((col(Case.end_date) < today, 1), else_=0)))
+        else:
+            upto = today + timedelta(days=days)
+            within = (col(Case.end_date) >= today) & (col(Case.end_date) <= upto)
+            buckets.append(func.sum(case((within, 1), else_=0)))
+    row = session.exec(select(*buckets).where(open_case, scope)).one()
+    board.urgency = {name: int(value or 0) for (name, _), value in zip(URGENCY, row, strict=True)}
+    programs = session.exec(
+        select(Case.program, func.count()).where(open_case, scope).group_by(col(Case.program))
+    ).all()
+    board.by_program = {str(p): int(n) for p, n in sorted(programs, key=lambda r: str(r[0]))}
+
+    no_filing = ~select(Filing.id).where(Filing.case_id == Case.id).exists()
+    soon = (col(Case.end_date) >= today) & (col(Case.end_date) <= today + timedelta(days=90))
+    gap = (open_case, scope, soon, no_filing)
+    board.nothing_filed_count = session.exec(
+        select(func.count()).select_from(Case).where(*gap)
+    ).one()
+    board.nothing_filed = list(
+        session.exec(
+            select(Case, Parolee)
+            .join(Parolee)
+            .where(*gap)
+            .order_by(col(Case.end_date))
+            .limit(RECENT)
+        ).all()
+    )
+    people = select(func.count(func.distinct(Parolee.id))).select_from(Parolee).join(Case)
+    board.unreachable = session.exec(
+        people.where(scope, open_case, col(Parolee.unreachable_at).is_not(None))
+    ).one()
+    board.opted_out = session.exec(
+        people.where(scope, open_case, col(Parolee.sms_consent_withdrawn_at).is_not(None))
+    ).one()
+    failed = (Alert.state == AlertState.FAILED, scope)
+    board.failed_count = session.exec(
+        select(func.count()).select_from(Alert).join(Case).where(*failed)
+    ).one()
+    board.failed_messages = list(
+        session.exec(
+            select(Alert, Case).join(Case).where(*failed)
+            .order_by(col(Alert.updated_at).desc()).limit(RECENT)
+        ).all()
+    )  # fmt: skip
+    board.pending_filings = session.exec(
+        select(func.count()).select_from(Filing).join(Case)
+        .where(col(Filing.decision).is_(None), scope, open_case)
+    ).one()  # fmt: skip
+    board.status_changes = list(
+        session.exec(
+            select(StatusChange, Case).join(Case).where(scope)
+            .where(col(StatusChange.changed_at) >= now - timedelta(days=14))
+            .order_by(col(StatusChange.changed_at).desc()).limit(RECENT)
+        ).all()
+    )  # fmt: skip
+    board.replies = list(
+        session.exec(
+            select(InboundMessage, Case)
+            .join(Case, col(Case.parolee_id) == InboundMessage.parolee_id)
+            .where(scope).order_by(col(InboundMessage.received_at).desc()).limit(RECENT)
+        ).all()
+    )  # fmt: skip
+    return board

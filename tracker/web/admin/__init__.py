@@ -1,0 +1,1 @@
+"""The admin pages under /admin: server-rendered, usable without JavaScript."""
