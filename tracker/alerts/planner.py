@@ -49,8 +49,14 @@ class _Plan:
 
 
 def can_text(parolee: Parolee) -> bool:
-    """True while the person has consented, not opted out, and has a reachable number."""
-    return consenting(parolee) and parolee.phone is not None and parolee.unreachable_at is None
+    """True while the person has consented, not opted out, has a reachable number, and
+    staff have not paused their messages."""
+    return (
+        consenting(parolee)
+        and parolee.phone is not None
+        and parolee.unreachable_at is None
+        and parolee.sms_paused_at is None
+    )
 
 
 def key_of(alert: Alert) -> Key:

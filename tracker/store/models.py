@@ -81,6 +81,8 @@ class Parolee(SQLModel, table=True):
     # Set when the provider says the number cannot receive SMS (e.g. Twilio 21211, 21614).
     unreachable_at: datetime | None = instant(default=None, nullable=True)
     unreachable_reason: str | None = Field(default=None, max_length=200)
+    # Set by staff to hold all SMS for a while (consent itself is the person's to give).
+    sms_paused_at: datetime | None = instant(default=None, nullable=True)
     # Set when the person's identifying data was erased (on request or by retention).
     erased_at: datetime | None = instant(default=None, nullable=True)
     created_at: datetime = instant()

@@ -21,6 +21,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("parolee", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "sms_paused_at", tracker.store.types.UTCDateTime(timezone=True), nullable=True
+            )
+        )
     op.create_table(
         "login_failure",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -120,6 +126,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("parolee", schema=None) as batch_op:
+        batch_op.drop_column("sms_paused_at")
     with op.batch_alter_table("web_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_session_user_id"))
 
