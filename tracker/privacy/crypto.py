@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import os
@@ -32,6 +33,7 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 # 128 bits of HMAC: collisions are out of reach, and the column stays short.
 INDEX_HEX = 32
+DECRYPT_CACHE = 4096
 
 
 class DataKeyError(TrackerError):
@@ -96,6 +98,9 @@ class Keyring:
         self._by_id = {k.key_id: k for k in self.keys}
         if len(self._by_id) != len(self.keys):
             raise DataKeyError("the same key is listed twice")
+        # A feed or a listing reads the same person's name once per row: remember recent
+        # answers (bounded) instead of decrypting the same ciphertext again.
+        self._recent = functools.lru_cache(maxsize=DECRYPT_CACHE)(self._decrypt)
 
     @property
     def newest(self) -> DataKey:
@@ -113,6 +118,9 @@ class Keyring:
 
     def decrypt(self, token: str, context: str) -> str:
         """The plaintext of `token`, under whichever of our keys made it."""
+        return self._recent(token, context)
+
+    def _decrypt(self, token: str, context: str) -> str:
         key_id, body = _split(token, context)
         key = self._by_id.get(key_id)
         if key is None:
