@@ -9,6 +9,7 @@ from sqlalchemy import text
 from tracker.bootstrap import App
 from tracker.jobs.scheduler import Ticker
 from tracker.web.admin.site import install_admin
+from tracker.web.api import api_routes
 from tracker.web.feeds import feed_routes
 from tracker.web.webhooks import webhook_routes
 
@@ -31,6 +32,7 @@ def create_app(app: App, *, with_scheduler: bool = False) -> FastAPI:
     web = FastAPI(title="Parole tracker", lifespan=lifespan)
     web.include_router(webhook_routes(app))
     web.include_router(feed_routes(app))
+    web.include_router(api_routes(app))
     install_admin(web, app)
 
     @web.get("/healthz")

@@ -53,7 +53,9 @@ def feed_routes(app: App) -> APIRouter:
     limiter = RateLimiter(app.feed_policy.rate_limit_per_minute)
     cache = BodyCache()
 
-    @router.api_route("/feeds/{token}.ics", methods=["GET", "HEAD"])
+    # HEAD is the same operation: one route per method keeps OpenAPI operation ids unique.
+    @router.head("/feeds/{token}.ics", include_in_schema=False)
+    @router.get("/feeds/{token}.ics")
     def feed(token: str, request: Request) -> Response:
         """Every deadline the token covers, as iCalendar."""
         client = request.client.host if request.client else "unknown"

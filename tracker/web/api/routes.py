@@ -1,0 +1,282 @@
+"""The JSON API under /api/v1: cases, their deadlines, filings and status history.
+
+Every route needs a bearer token (see `auth`). Reads and writes are limited to the
+caller's cases; a case outside them answers 404, like one that does not exist. Writes go
+through the same service functions as the CLI, so deadlines and reminders are recomputed
+in the same transaction, and a refused change writes nothing.
+"""
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from sqlmodel import Session
+
+from tracker.accounts.users import Caller
+from tracker.bootstrap import App
+from tracker.cases.repository import OPEN_STATUSES, ExpiringCase
+from tracker.cases.service import StatusRequest, add_filing, change_status, refresh
+from tracker.clock import local_today
+from tracker.domain.model import DeadlineChange, Program, Status
+from tracker.domain.status import check_transition
+from tracker.errors import InvalidInputError
+from tracker.store import audit
+from tracker.store.db import session_scope
+from tracker.store.models import Case, Parolee, must_id
+from tracker.web.api import queries
+from tracker.web.api.auth import ApiAuth
+from tracker.web.api.errors import (
+    BAD_BODY,
+    INVALID,
+    NOT_FOUND,
+    UNAUTHORIZED,
+    ApiRoute,
+    answer_other_methods,
+)
+from tracker.web.api.schemas import (
+    CaseOut,
+    CasePage,
+    CaseSummary,
+    DeadlineChangeOut,
+    DeadlineOut,
+    ExpiringCaseOut,
+    ExpiringPage,
+    FilingCreated,
+    FilingIn,
+    FilingOut,
+    RepresentativeOut,
+    StatusChanged,
+    StatusChangeIn,
+    StatusChangeOut,
+)
+
+# External ids are free text up to 64 characters; refuse only what cannot be one (control
+# characters, a slash, nothing but dots) so no value reaches the database unchecked.
+CaseRef = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[^\x00-\x1f\x7f/]*[^\x00-\x1f\x7f/.][^\x00-\x1f\x7f/]*$",
+        description="The case's external id (as imported), or else its numeric id.",
+        examples=["P-1042"],
+    ),
+]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="`next_cursor` of the previous page; omit for the first.",
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
+Programs = Annotated[list[Program] | None, Query(description="Only these programs (repeatable).")]
+# The longest look ahead the expiring review takes: ten years covers every grant.
+MAX_WITHIN = 3660
+CASE_ERRORS = {**NOT_FOUND, **INVALID}
+WRITE_ERRORS = {**BAD_BODY, **CASE_ERRORS}
+
+
+def api_routes(app: App) -> APIRouter:
+    """The /api/v1 routes for this application."""
+    auth = ApiAuth(app)
+    router = APIRouter(
+        prefix="/api/v1", tags=["cases"], route_class=ApiRoute, responses=UNAUTHORIZED
+    )
+
+    def today() -> date:
+        return local_today(app.clock, app.settings.default_timezone)
+
+    @router.get("/cases", response_model=CasePage, responses=INVALID)
+    def list_cases(
+        cursor: Cursor = None,
+        limit: Limit = 50,
+        program: Programs = None,
+        status: Annotated[
+            list[Status] | None, Query(description="Only these statuses (repeatable).")
+        ] = None,
+        representative_id: Annotated[
+            int | None,
+            Query(ge=1, le=queries.MAX_ID, description="Only cases assigned to this id."),
+        ] = None,
+        caller: Caller = Depends(auth.caller),
+    ) -> CasePage:
+        """The caller's cases in id order, a page at a time."""
+        with session_scope(app.engine) as session:
+            page = queries.case_page(
+                session, caller, cursor=cursor, limit=limit, programs=program or (),
+                statuses=status or (), representative_id=representative_id,
+            )  # fmt: skip
+        items = [_summary(case, parolee) for case, parolee in page.rows]
+        return CasePage(items=items, next_cursor=page.next_cursor)
+
+    @router.get("/expiring", response_model=ExpiringPage, responses=INVALID)
+    def list_expiring(
+        within: Annotated[
+            int, Query(ge=0, le=MAX_WITHIN, description="Days from today, inclusive.")
+        ],
+        cursor: Cursor = None,
+        limit: Limit = 50,
+        program: Programs = None,
+        status: Annotated[
+            list[Status] | None,
+            Query(description="Only these statuses (repeatable); the open ones if omitted."),
+        ] = None,
+        caller: Caller = Depends(auth.caller),
+    ) -> ExpiringPage:
+        """Cases whose parole ends within `within` days, soonest first, each with its next
+        deadline: the review `tracker cases expiring` prints."""
+        start = today()
+        with session_scope(app.engine) as session:
+            page = queries.expiring_page(
+                session, caller, start=start, until=start + timedelta(days=within),
+                cursor=cursor, limit=limit, programs=program or (),
+                statuses=status or OPEN_STATUSES,
+            )  # fmt: skip
+        items = [_expiring(row, start) for row in page.rows]
+        return ExpiringPage(items=items, next_cursor=page.next_cursor)
+
+    @router.get("/cases/{case_id}", response_model=CaseOut, responses=CASE_ERRORS)
+    def get_case(case_id: CaseRef, caller: Caller = Depends(auth.caller)) -> CaseOut:
+        """One case, with its current deadlines."""
+        with session_scope(app.engine) as session:
+            case, parolee = queries.visible_case(session, case_id, caller)
+            return _case(session, case, parolee)
+
+    @router.get(
+        "/cases/{case_id}/deadlines", response_model=list[DeadlineOut], responses=CASE_ERRORS
+    )
+    def get_deadlines(case_id: CaseRef, caller: Caller = Depends(auth.caller)) -> list[DeadlineOut]:
+        """A case's current deadlines, by date, each with the rule and citation behind it."""
+        with session_scope(app.engine) as session:
+            case, _ = queries.visible_case(session, case_id, caller)
+            rows = queries.current_deadlines(session, must_id(case.id))
+        return [DeadlineOut.of(row) for row in rows]
+
+    @router.get("/cases/{case_id}/filings", response_model=list[FilingOut], responses=CASE_ERRORS)
+    def get_filings(case_id: CaseRef, caller: Caller = Depends(auth.caller)) -> list[FilingOut]:
+        """A case's filings, in the order they were recorded."""
+        with session_scope(app.engine) as session:
+            case, _ = queries.visible_case(session, case_id, caller)
+            rows = queries.filings(session, must_id(case.id))
+        return [FilingOut.of(row) for row in rows]
+
+    @router.post(
+        "/cases/{case_id}/filings",
+        status_code=201,
+        response_model=FilingCreated,
+        responses=WRITE_ERRORS,
+    )
+    def post_filing(
+        case_id: CaseRef, body: FilingIn, caller: Caller = Depends(auth.caller)
+    ) -> FilingCreated:
+        """Record a filing; the case's deadlines and reminders are recomputed with it."""
+        if body.filed_date > today():
+            raise InvalidInputError(f"filed_date {body.filed_date} is after today ({today()})")
+        now = app.clock.now()
+        with session_scope(app.engine) as session:
+            case, parolee = queries.visible_case(session, case_id, caller)
+            filing = add_filing(
+                session, case, form=body.form, receipt=body.receipt_number,
+                filed=body.filed_date, now=now,
+            )  # fmt: skip
+            changes = refresh(session, case, app.policies, now)
+            audit.record(session, at=now, actor=caller.actor, action="filing.added",
+                         entity="filing", entity_id=filing.id, case_id=case.id,
+                         form=body.form.value)  # fmt: skip
+            return FilingCreated(
+                filing=FilingOut.of(filing),
+                case=_case(session, case, parolee),
+                deadline_changes=_changes(changes),
+            )
+
+    @router.get(
+        "/cases/{case_id}/status-changes",
+        response_model=list[StatusChangeOut],
+        responses=CASE_ERRORS,
+    )
+    def get_status_changes(
+        case_id: CaseRef, caller: Caller = Depends(auth.caller)
+    ) -> list[StatusChangeOut]:
+        """A case's status history, oldest first."""
+        with session_scope(app.engine) as session:
+            case, _ = queries.visible_case(session, case_id, caller)
+            rows = queries.status_history(session, must_id(case.id))
+        return [StatusChangeOut.of(row) for row in rows]
+
+    @router.post(
+        "/cases/{case_id}/status-changes",
+        status_code=201,
+        response_model=StatusChanged,
+        responses=WRITE_ERRORS,
+    )
+    def post_status_change(
+        case_id: CaseRef, body: StatusChangeIn, caller: Caller = Depends(auth.caller)
+    ) -> StatusChanged:
+        """Move a case to another status, as `tracker case status` does. An illegal move is
+        refused (422) with the statuses the case can move to."""
+        now = app.clock.now()
+        with session_scope(app.engine) as session:
+            case, parolee = queries.visible_case(session, case_id, caller)
+            _check_needs(case, body)
+            request = StatusRequest(
+                target=body.to_status, reason=body.reason, actor=caller.actor,
+                effective=body.effective_date, new_expiry=body.new_expiry,
+                receipt=body.receipt_number, form=body.form,
+            )  # fmt: skip
+            changes = change_status(session, case, request, app.policies, now)
+            step = queries.status_history(session, must_id(case.id))[-1]
+            return StatusChanged(
+                status_change=StatusChangeOut.of(step),
+                case=_case(session, case, parolee),
+                deadline_changes=_changes(changes),
+            )
+
+    answer_other_methods(router)
+    return router
+
+
+def _check_needs(case: Case, body: StatusChangeIn) -> None:
+    """Refuse, naming the API's fields, a move that lacks what it needs."""
+    needs = check_transition(case.status, body.to_status)
+    target = body.to_status.value
+    if body.receipt_number and body.form is None:
+        raise InvalidInputError("a receipt_number needs its form, e.g. I-131")
+    if needs.new_expiry and body.new_expiry is None:
+        raise InvalidInputError(f"moving to {target} needs new_expiry, the new grant's expiry")
+    if needs.date and body.effective_date is None:
+        raise InvalidInputError(f"moving to {target} needs effective_date, the day it happened")
+
+
+def _summary(case: Case, parolee: Parolee) -> CaseSummary:
+    return CaseSummary(
+        id=must_id(case.id), external_id=case.external_id, name=parolee.full_name,
+        program=case.program, status=case.status, end_date=case.end_date,
+        representative_id=case.representative_id,
+    )  # fmt: skip
+
+
+def _expiring(row: ExpiringCase, today: date) -> ExpiringCaseOut:
+    upcoming = row.next_deadline
+    return ExpiringCaseOut(
+        **_summary(row.case, row.parolee).model_dump(),
+        days_left=(row.case.end_date - today).days,
+        next_deadline=DeadlineOut.of(upcoming) if upcoming else None,
+    )
+
+
+def _case(session: Session, case: Case, parolee: Parolee) -> CaseOut:
+    rep = queries.representative(session, case)
+    deadlines = queries.current_deadlines(session, must_id(case.id))
+    return CaseOut(
+        id=must_id(case.id), external_id=case.external_id, name=parolee.full_name,
+        language=parolee.language, timezone=parolee.timezone, program=case.program,
+        status=case.status, end_date=case.end_date, work_permit_expiry=case.work_permit_expiry,
+        representative=RepresentativeOut.of(rep) if rep else None,
+        deadlines=[DeadlineOut.of(row) for row in deadlines],
+    )  # fmt: skip
+
+
+def _changes(changes: list[DeadlineChange]) -> list[DeadlineChangeOut]:
+    return [DeadlineChangeOut.of(change) for change in changes]
