@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from tracker.alerts.inbound import Inbound, handle_inbound
 from tracker.bootstrap import App
-from tracker.cases.repository import CaseSearch, search_cases
+from tracker.cases.repository import CaseSearch, find_case, search_cases
 from tracker.cli.main import app as cli_app
 from tracker.clock import FixedClock
-from tracker.errors import TrackerError
+from tracker.errors import NotFoundError, TrackerError
 from tracker.feeds.tokens import issue
 from tracker.importer.service import ImportOptions, import_file
 from tracker.privacy.crypto import DataKeyError, Keyring, generate_key, parse_keys
@@ -346,3 +346,10 @@ def test_it_keeps_personal_data_out_of_logs_in_import_cli_and_feed_flows(
     assert caplog.records, "nothing was logged: the test would prove nothing"
     leaks = [s for s in secrets() if s in text_logged]
     assert leaks == [], text_logged
+
+
+@pytest.mark.parametrize("ref", ["²", "99999999999999999999", "-1", "E01 "])
+def test_an_odd_case_reference_is_simply_not_found(database_url: str, ref: str) -> None:
+    app = app_with(database_url, NEW)
+    with session_scope(app.engine) as session, pytest.raises(NotFoundError, match="no case"):
+        find_case(session, ref)

@@ -32,12 +32,14 @@ OPEN_STATUSES = (
     Status.EXPIRED,
 )
 PAGE = 500
+MAX_ID = 2**31 - 1  # PostgreSQL's integer
 
 
 def find_case(session: Session, ref: str) -> tuple[Case, Parolee]:
     """A case by its external id, or else by its internal id."""
     row = session.exec(select(Case, Parolee).join(Parolee).where(Case.external_id == ref)).first()
-    if row is None and ref.isdigit():
+    # ASCII digits within the range of an id column ("²" is a digit to str.isdigit).
+    if row is None and ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID:
         row = session.exec(select(Case, Parolee).join(Parolee).where(Case.id == int(ref))).first()
     if row is None:
         raise NotFoundError(f"no case with external id or id {ref!r}")

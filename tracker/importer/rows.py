@@ -4,11 +4,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from zoneinfo import available_timezones
 
 import pycountry
 
+from tracker.domain.contact import NAME_MAX, normalise_language, normalise_timezone
 from tracker.domain.identifiers import normalise_a_number, normalise_phone, normalise_receipt
 from tracker.domain.model import Form, Program
 
@@ -19,13 +18,11 @@ COLUMNS = (
     "form_type", "filed_date",
 )  # fmt: skip
 REQUIRED = ("external_id", "full_name", "program", "arrival_date", "parole_start", "parole_expiry")
-LANGUAGES = {"en": "en", "es": "es", "uk": "uk", "ru": "ru", "ht": "ht", "fa-af": "fa-AF",
-             "prs": "fa-AF", "ps": "ps"}  # fmt: skip
 CONSENT = {"yes": True, "true": True, "1": True, "y": True,
            "no": False, "false": False, "0": False, "n": False, "": False}  # fmt: skip
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAX_LENGTHS = {"external_id": 64, "full_name": 200, "representative_name": 200,
+MAX_LENGTHS = {"external_id": 64, "full_name": NAME_MAX, "representative_name": 200,
                "representative_email": 254}  # fmt: skip
 
 
@@ -191,28 +188,11 @@ def _program(row: _Row) -> Program | None:
 
 
 def _language(row: _Row) -> str:
-    value = row.text("language")
-    if value is None:
-        return "en"
-    code = LANGUAGES.get(value.lower().replace("_", "-"))
-    if code is None:
-        row.fail("language", "unsupported language; use en, es, uk, ru, ht, fa-AF (or prs) or ps")
-        return "en"
-    return code
-
-
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return _checked(row, "language", normalise_language) or "en"
 
 
 def _timezone(row: _Row, default: str) -> str:
-    value = row.text("timezone")
-    if value is None:
-        return default
-    if value not in _zones():
-        row.fail("timezone", "not an IANA time zone such as America/New_York")
-    return value
+    return _checked(row, "timezone", normalise_timezone) or default
 
 
 def _country(row: _Row) -> str | None:

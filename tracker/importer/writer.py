@@ -9,30 +9,23 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from tracker.alerts.consent import consenting, record_consent
+from tracker.cases.changes import PENDING_STATUS, record_filing, record_reparole
 from tracker.cases.deadlines import refresh_case
 from tracker.cases.service import (
     add_filing,
     add_grant,
-    approve_pending_reparole,
     assign_representative,
     record_status,
     refresh,
     touch_deadlines,
 )
-from tracker.domain.model import CaseFacts, FilingFacts, Form, GrantFacts, GrantSource, Status
+from tracker.domain.model import CaseFacts, FilingFacts, GrantFacts, GrantSource, Status
 from tracker.domain.parole import current_grant
 from tracker.importer.report import ImportReport
 from tracker.importer.rows import ImportRow, RowError
 from tracker.policies import Policies
 from tracker.store import audit
 from tracker.store.models import Case, Filing, Grant, Parolee, Representative, must_id
-
-PENDING_STATUS = {
-    Form.I131: Status.REPAROLE_PENDING,
-    Form.I589: Status.OTHER_STATUS_PENDING,
-    Form.I485: Status.OTHER_STATUS_PENDING,
-    Form.I821: Status.OTHER_STATUS_PENDING,
-}
 
 
 class CaseWriter:
@@ -201,19 +194,18 @@ class CaseWriter:
         self.report.updated += 1
 
     def _add_grant(self, row: ImportRow, case: Case, newest_start: date) -> None:
-        reparole = row.parole_start != newest_start
-        add_grant(
-            self.session, case, start=row.parole_start, expiry=row.parole_expiry,
-            source=GrantSource.REPAROLE if reparole else GrantSource.CORRECTION,
-            actor=self.actor, now=self.now,
-            note=None if reparole else "expiry corrected by import",
-        )  # fmt: skip
+        if row.parole_start != newest_start:
+            record_reparole(
+                self.session, case, start=row.parole_start, expiry=row.parole_expiry,
+                actor=self.actor, reason="re-parole grant imported", now=self.now,
+            )  # fmt: skip
+        else:
+            add_grant(
+                self.session, case, start=row.parole_start, expiry=row.parole_expiry,
+                source=GrantSource.CORRECTION, actor=self.actor, now=self.now,
+                note="expiry corrected by import",
+            )  # fmt: skip
         self.report.grants_added += 1
-        if reparole:
-            approve_pending_reparole(self.session, case, row.parole_start, self.now)
-        if reparole and case.status in (Status.EXPIRED, Status.REPAROLE_PENDING):
-            reason = "re-parole grant imported"
-            record_status(self.session, case, Status.PAROLED, self.actor, reason, self.now)
 
     def _add_filing(self, row: ImportRow, case: Case) -> None:
         assert row.filed_date is not None
@@ -230,13 +222,12 @@ class CaseWriter:
             query = query.where(Filing.form == row.form_type, Filing.filed_date == row.filed_date)
         filing = self.session.exec(query).first()
         if filing is None:
-            self._add_filing(row, case)
-            pending = PENDING_STATUS.get(row.form_type) if row.form_type else None
-            if pending and case.status == Status.PAROLED:
-                reason = f"{row.form_type} filing imported"
-                record_status(
-                    self.session, case, pending, self.actor, reason, self.now, row.filed_date
-                )
+            assert row.form_type is not None and row.filed_date is not None
+            record_filing(
+                self.session, case, form=row.form_type, receipt=row.receipt_number,
+                filed=row.filed_date, actor=self.actor, now=self.now,
+                reason=f"{row.form_type} filing imported",
+            )  # fmt: skip
             return ["filing"]
         changed = _assign(filing, form=row.form_type, filed_date=row.filed_date)
         if changed:

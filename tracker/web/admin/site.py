@@ -9,9 +9,16 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from tracker.bootstrap import App
+from tracker.web.admin.audit_page import audit_routes
 from tracker.web.admin.auth import AdminAuth, NotSignedIn
+from tracker.web.admin.case_page import case_routes
+from tracker.web.admin.cases_list import cases_list_routes
 from tracker.web.admin.dashboard import dashboard_routes
+from tracker.web.admin.feeds_page import feeds_routes
+from tracker.web.admin.forecast_page import forecast_routes
+from tracker.web.admin.imports import imports_routes
 from tracker.web.admin.login import login_routes
+from tracker.web.admin.terminations import terminations_routes
 from tracker.web.templating import STATIC, render
 
 TITLES = {401: "Please sign in", 403: "Not allowed", 404: "Not found", 422: "Check the form"}
@@ -21,7 +28,17 @@ def install_admin(web: FastAPI, app: App) -> None:
     """Add the admin pages, their static files and error pages to `web`."""
     auth = AdminAuth(app)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for routes in (login_routes, dashboard_routes):
+    for routes in (
+        login_routes,
+        dashboard_routes,
+        cases_list_routes,
+        case_routes,
+        imports_routes,
+        terminations_routes,
+        feeds_routes,
+        forecast_routes,
+        audit_routes,
+    ):
         web.include_router(routes(app, auth), include_in_schema=False)
 
     @web.exception_handler(NotSignedIn)

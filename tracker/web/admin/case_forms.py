@@ -1,0 +1,134 @@
+"""The case page's forms read into what the services take. Each reader raises a
+FieldError naming the first field that is wrong and why; none of them writes anything.
+Values are checked with the same functions the import uses."""
+
+from collections.abc import Callable
+from datetime import date
+
+from tracker.cases.contact import Contact
+from tracker.cases.service import StatusRequest
+from tracker.domain.contact import normalise_language, normalise_name, normalise_timezone
+from tracker.domain.identifiers import normalise_a_number, normalise_phone, normalise_receipt
+from tracker.domain.model import Form, Status
+from tracker.domain.status import check_transition
+from tracker.errors import IllegalTransitionError
+from tracker.web.admin.page_kit import FieldError, Fields, choice, day, required, text
+
+REASON_MAX = 1000
+NOTE_MAX = 500
+
+
+def _checked(fields: Fields, name: str, label: str, normalise: Callable[[str], str]) -> str | None:
+    """A field run through a normaliser, or None if left empty."""
+    value = text(fields, name)
+    if not value:
+        return None
+    try:
+        return normalise(value)
+    except ValueError as exc:
+        raise FieldError(name, label, f"{exc}.") from None
+
+
+def _date(fields: Fields, name: str, label: str, what: str) -> date:
+    """A date that must be given; `what` says what it is the date of."""
+    value = day(fields, name, label)
+    if value is None:
+        raise FieldError(name, label, f"enter {what} (YYYY-MM-DD).")
+    return value
+
+
+def _receipt(fields: Fields, form: Form | None) -> str | None:
+    receipt = _checked(fields, "receipt", "Receipt number", normalise_receipt)
+    if receipt and form is None:
+        raise FieldError("form", "Form", "a receipt number needs its form, for example I-131.")
+    return receipt
+
+
+def status_request(fields: Fields, current: Status, actor: str, today: date) -> StatusRequest:
+    """A status change; moves the status machine refuses name the legal ones."""
+    target = choice(fields, "target", "New status", Status)
+    if target is None:
+        raise FieldError("target", "New status", "choose the status the case moves to.")
+    try:
+        needs = check_transition(current, target)
+    except IllegalTransitionError as exc:
+        raise FieldError("target", "New status", f"{exc.message}.") from None
+    reason = required(fields, "reason", "Reason", REASON_MAX)
+    effective = day(fields, "effective", "Date")
+    new_expiry = day(fields, "new_expiry", "New expiry")
+    if needs.date and effective is None:
+        raise FieldError(
+            "effective", "Date", f"moving to {target.value} needs the date it happened."
+        )
+    if needs.new_expiry:
+        if new_expiry is None:
+            raise FieldError(
+                "new_expiry",
+                "New expiry",
+                f"moving to {target.value} needs the new grant's expiry.",
+            )
+        # The new grant starts on the date given, or today (as `change_status` does).
+        start = effective or today
+        if new_expiry < start:
+            raise FieldError(
+                "new_expiry", "New expiry", f"it is before the new grant's start ({start})."
+            )
+    form = choice(fields, "form", "Form", Form)
+    return StatusRequest(
+        target=target, reason=reason, actor=actor, effective=effective, new_expiry=new_expiry,
+        receipt=_receipt(fields, form), form=form,
+    )  # fmt: skip
+
+
+def reparole_grant(fields: Fields) -> tuple[date, date, str | None]:
+    """Start, expiry and note of a re-parole grant."""
+    start = _date(fields, "start", "Start", "the day the new grant starts")
+    expiry = _date(fields, "expiry", "Expiry", "the day the new grant ends")
+    if expiry < start:
+        raise FieldError("expiry", "Expiry", f"it is before the start ({start}).")
+    note = text(fields, "note")
+    if len(note) > NOTE_MAX:
+        raise FieldError("note", "Note", f"keep it to {NOTE_MAX} characters or fewer.")
+    return start, expiry, note or None
+
+
+def filing(fields: Fields, today: date) -> tuple[Form, str | None, date]:
+    """Form, receipt number and filed date of a new filing."""
+    form = choice(fields, "form", "Form", Form)
+    if form is None:
+        raise FieldError("form", "Form", "choose the form that was filed.")
+    receipt = _receipt(fields, form)
+    filed = _date(fields, "filed", "Filed on", "the day it was filed")
+    if filed > today:
+        raise FieldError("filed", "Filed on", f"it is after today ({today}).")
+    return form, receipt, filed
+
+
+def representative(fields: Fields) -> int | None:
+    """The chosen representative's id; None for no representative."""
+    value = text(fields, "representative")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) < 10):
+        raise FieldError("representative", "Representative", "choose one from the list.")
+    return int(value)
+
+
+def contact(fields: Fields) -> Contact:
+    """A person's contact data, checked as the import checks it."""
+    name = _checked(fields, "full_name", "Name", normalise_name)
+    if name is None:
+        raise FieldError("full_name", "Name", "enter the person's full name.")
+    language = _checked(fields, "language", "Language", normalise_language)
+    if language is None:
+        raise FieldError("language", "Language", "choose the language messages are sent in.")
+    zone = _checked(fields, "timezone", "Time zone", normalise_timezone)
+    if zone is None:
+        raise FieldError("timezone", "Time zone", "enter a time zone such as America/New_York.")
+    return Contact(
+        full_name=name,
+        phone=_checked(fields, "phone", "Phone", normalise_phone),
+        language=language,
+        timezone=zone,
+        a_number=_checked(fields, "a_number", "A-number", normalise_a_number),
+    )

@@ -1,0 +1,264 @@
+"""/admin/cases/{id}: one case with everything known about it, and the forms that change it.
+
+Every form posts back here, is checked for its CSRF token and for the caller's right to
+the case, and then either redirects to the page with a short confirmation, or shows the
+page again with status 422 and what is wrong, having written nothing.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from tracker.accounts.users import Caller
+from tracker.alerts.control import pause_sms, resend_alert, resume_sms
+from tracker.bootstrap import App
+from tracker.cases.casefile import CaseFile, case_file, load_case, record_view
+from tracker.cases.changes import add_application, add_reparole, reassign, set_status
+from tracker.cases.contact import update_contact
+from tracker.clock import local_today
+from tracker.domain.model import Form
+from tracker.errors import InvalidInputError, NotFoundError, TrackerError
+from tracker.sms.base import mask_phone
+from tracker.store.db import session_scope
+from tracker.store.models import Case, Parolee, Representative
+from tracker.web.admin import case_forms
+from tracker.web.admin.auth import AdminAuth, Visitor, require_case, require_staff
+from tracker.web.admin.page_kit import FieldError, Fields, page, refusal, see_other
+
+# Offered in the contact form's list; any IANA zone may be typed.
+COMMON_ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+                "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
+                "America/Puerto_Rico")  # fmt: skip
+# The languages messages are written in (`tracker.domain.contact.LANGUAGES`), by name.
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "uk": "Ukrainian", "ru": "Russian",
+                  "ht": "Haitian Creole", "fa-AF": "Dari", "ps": "Pashto"}  # fmt: skip
+# How the confirmation names the contact fields that changed.
+LABELS = {"full_name": "name", "phone": "phone", "language": "language",
+          "timezone": "time zone", "a_number": "A-number"}  # fmt: skip
+
+# What an action does, given the session, the case and its person; returns the notice.
+Action = Callable[[Session, Case, Parolee], str]
+
+
+def open_case(session: Session, case_id: int, caller: Caller) -> tuple[Case, Parolee]:
+    """The case, if it exists (404) and the caller may see it (403)."""
+    try:
+        case, parolee = load_case(session, case_id)
+    except NotFoundError as exc:
+        raise HTTPException(status_code=404, detail=exc.message) from None
+    require_case(caller, case)
+    return case, parolee
+
+
+def choices(file: CaseFile, caller: Caller) -> dict[str, list[tuple[str, str]]]:
+    """The options of the page's lists, as (value, text) pairs."""
+    reps = file.representatives if caller.sees_all_cases else []
+    return {
+        "moves": [(s.value, s.value.replace("_", " ")) for s in file.moves],
+        "forms": [(form.value, form.value) for form in Form],
+        "languages": [(code, f"{name} ({code})") for code, name in LANGUAGE_NAMES.items()],
+        "zones": [(zone, zone) for zone in COMMON_ZONES],
+        "representatives": [(str(r.id), _rep_text(r)) for r in reps],
+    }
+
+
+def _rep_text(rep: Representative) -> str:
+    organisation = f" ({rep.organisation})" if rep.organisation else ""
+    return f"{rep.name}{organisation}, {rep.email}"
+
+
+def _on_field(error: TrackerError, field: tuple[str, str] | None) -> InvalidInputError:
+    """A service's refusal as the page shows it: on its field, or as a sentence."""
+    if isinstance(error, FieldError):
+        return error
+    if field is not None:
+        return FieldError(field[0], field[1], f"{error.message}.")
+    return InvalidInputError(error.message[:1].upper() + error.message[1:].rstrip(".") + ".")
+
+
+def case_routes(app: App, auth: AdminAuth) -> APIRouter:
+    """GET /admin/cases/{id} and the POST actions under it."""
+    router = APIRouter(prefix="/admin/cases")
+    secure = app.settings.environment == "production"
+
+    def today() -> date:
+        return local_today(app.clock, app.settings.default_timezone)
+
+    def show(
+        request: Request, visitor: Visitor, case_id: int, status_code: int = 200, **extra: Any
+    ) -> Response:
+        with session_scope(app.engine) as session:
+            case, _ = open_case(session, case_id, visitor.caller)
+            file = case_file(session, case)
+            context = {
+                "visitor": visitor, "file": file, "choices": choices(file, visitor.caller),
+                "mask": mask_phone, "today": today(), "failed": None, "values": {}, **extra,
+            }  # fmt: skip
+            if status_code == 200:
+                # A refused form shows the page again but writes nothing, not even this.
+                record_view(session, case, visitor.caller.actor, app.clock.now())
+            return page(request, "case.html", context, status_code)
+
+    def act(
+        request: Request,
+        visitor: Visitor,
+        case_id: int,
+        name: str,
+        fields: Fields,
+        do: Action,
+        field: tuple[str, str] | None = None,
+    ) -> Response:
+        """Run `do` on the case in one transaction. A refusal by the service is put on
+        `field` (input name, label) when the service's checks concern that one field."""
+        try:
+            with session_scope(app.engine) as session:
+                case, parolee = open_case(session, case_id, visitor.caller)
+                notice = do(session, case, parolee)
+        except NotFoundError as exc:
+            raise HTTPException(status_code=404, detail=exc.message) from None
+        except TrackerError as exc:
+            return show(
+                request, visitor, case_id, 422, failed=name, values=dict(fields),
+                **refusal(_on_field(exc, field)),
+            )  # fmt: skip
+        return see_other(f"/admin/cases/{case_id}", notice, secure=secure)
+
+    @router.get("/{case_id:int}")
+    def view(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        return show(request, visitor, case_id)
+
+    @router.post("/{case_id:int}/status")
+    async def status(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+            before = case.end_date
+            wanted = case_forms.status_request(fields, case.status, visitor.caller.actor, today())
+            set_status(session, case, wanted, app.policies, app.clock.now())
+            moved = (
+                f" Parole now ends {case.end_date} (was {before})."
+                if case.end_date != before
+                else ""
+            )
+            return f"The case is now {case.status.value}.{moved}"
+
+        return act(request, visitor, case_id, "status", fields, do)
+
+    @router.post("/{case_id:int}/grants")
+    async def grant(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+            start, expiry, note = case_forms.reparole_grant(fields)
+            add_reparole(
+                session, case, start=start, expiry=expiry, note=note, actor=visitor.caller.actor,
+                policies=app.policies, now=app.clock.now(),
+            )  # fmt: skip
+            return f"Re-parole grant added. Parole now ends {case.end_date}."
+
+        return act(request, visitor, case_id, "grant", fields, do, ("start", "Start"))
+
+    @router.post("/{case_id:int}/filings")
+    async def filing(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+            form, receipt, filed = case_forms.filing(fields, today())
+            add_application(
+                session, case, form=form, receipt=receipt, filed=filed,
+                actor=visitor.caller.actor, policies=app.policies, now=app.clock.now(),
+            )  # fmt: skip
+            return f"{form.value} filing added. The case is {case.status.value}."
+
+        return act(request, visitor, case_id, "filing", fields, do, ("receipt", "Receipt number"))
+
+    @router.post("/{case_id:int}/representative")
+    async def representative(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+        # Who handles a case is the organisation's decision, not the representative's.
+        require_staff(visitor.caller)
+
+        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+            chosen = case_forms.representative(fields)
+            changed = reassign(
+                session, case, chosen, actor=visitor.caller.actor, policies=app.policies,
+                now=app.clock.now(),
+            )  # fmt: skip
+            if not changed:
+                return "The representative is unchanged."
+            return "Representative assigned." if chosen else "The case has no representative now."
+
+        field = ("representative", "Representative")
+        return act(request, visitor, case_id, "representative", fields, do, field)
+
+    @router.post("/{case_id:int}/sms/pause")
+    async def pause(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, _case: Case, parolee: Parolee) -> str:
+            pause_sms(session, parolee, actor=visitor.caller.actor, now=app.clock.now())
+            return "SMS paused: no message goes to this person until you resume it."
+
+        return act(request, visitor, case_id, "sms", fields, do)
+
+    @router.post("/{case_id:int}/sms/resume")
+    async def resume(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, _case: Case, parolee: Parolee) -> str:
+            resume_sms(
+                session, parolee, actor=visitor.caller.actor, composer=app.policies.reminders,
+                now=app.clock.now(),
+            )  # fmt: skip
+            return "SMS resumed: reminders are planned again."
+
+        return act(request, visitor, case_id, "sms", fields, do)
+
+    @router.post("/{case_id:int}/alerts/{alert_id:int}/resend")
+    async def resend(
+        request: Request, case_id: int, alert_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+            resend_alert(session, case, alert_id, actor=visitor.caller.actor, now=app.clock.now())
+            return "The message will be sent again at the next hour allowed in the person's zone."
+
+        return act(request, visitor, case_id, f"alert-{alert_id}", fields, do)
+
+    @router.post("/{case_id:int}/contact")
+    async def contact(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, _case: Case, parolee: Parolee) -> str:
+            changed = update_contact(
+                session, parolee, case_forms.contact(fields), actor=visitor.caller.actor,
+                policies=app.policies, now=app.clock.now(),
+            )  # fmt: skip
+            if not changed:
+                return "Nothing changed in the contact details."
+            return "Contact details saved: " + ", ".join(LABELS[name] for name in changed) + "."
+
+        return act(request, visitor, case_id, "contact", fields, do)
+
+    return router

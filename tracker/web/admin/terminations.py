@@ -1,0 +1,196 @@
+"""/admin/terminations: program-wide ends of parole, previewed before they apply, and court
+stays and their lifting. For administrators and staff."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from tracker.bootstrap import App
+from tracker.cases.termination_preview import already_recorded, preview_termination
+from tracker.cases.terminations import (
+    TerminationOutcome,
+    TerminationRequest,
+    apply_termination,
+    list_terminations,
+    set_state,
+)
+from tracker.clock import local_today
+from tracker.domain.model import Form, Program
+from tracker.errors import InvalidInputError
+from tracker.store.db import session_scope
+from tracker.store.models import ProgramTermination, TerminationState
+from tracker.web.admin.auth import AdminAuth, Visitor, require_staff
+from tracker.web.admin.page_kit import (
+    FieldError,
+    Fields,
+    choice,
+    day,
+    page,
+    refusal,
+    required,
+    see_other,
+    text,
+)
+
+PATH = "/admin/terminations"
+
+
+def read_request(fields: Fields) -> TerminationRequest:
+    """The termination a form describes; a FieldError names the first field that is wrong."""
+    program = choice(fields, "program", "Program", Program)
+    if program is None:
+        raise FieldError("program", "Program", "choose the program whose parole ends.")
+    effective = day(fields, "effective", "Effective date")
+    if effective is None:
+        raise FieldError("effective", "Effective date", "enter the date parole ends.")
+    notice = day(fields, "notice_date", "Notice date")
+    if notice is None:
+        raise FieldError("notice_date", "Notice date", "enter the date the notice was published.")
+    if effective < notice:
+        raise FieldError(
+            "effective", "Effective date", f"must be on or after the notice date ({notice})."
+        )
+    citation = required(fields, "citation", "Citation")
+    except_form = choice(fields, "except_form", "Except pending form", Form)
+    filed_by = day(fields, "except_filed_by", "Filed by")
+    if except_form is not None and filed_by is None:
+        raise FieldError(
+            "except_filed_by", "Filed by", f"enter the date by which {except_form} must be filed."
+        )
+    if except_form is None and filed_by is not None:
+        raise FieldError("except_form", "Except pending form", "choose the form that was filed.")
+    return TerminationRequest(
+        program=program, effective=effective, citation=citation, notice_date=notice,
+        except_form=except_form, except_filed_by=filed_by,
+    )  # fmt: skip
+
+
+def refuse_twice(session: Session, wanted: TerminationRequest) -> None:
+    """InvalidInputError if this very termination is already recorded."""
+    same = already_recorded(session, wanted)
+    if same is not None:
+        raise InvalidInputError(
+            f"Termination {same.id} already records this: {wanted.program} parole ending "
+            f"{wanted.effective} under {wanted.citation}. Nothing was changed."
+        )
+
+
+def summary(outcome: TerminationOutcome) -> str:
+    """The counts in words, as the CLI gives them."""
+    cases = "case" if outcome.considered == 1 else "cases"
+    return (
+        f"{outcome.moved} of {outcome.considered} {cases}; {outcome.under_30_days} now have "
+        f"under 30 days left; {outcome.excepted} excepted."
+    )
+
+
+def terminations_routes(app: App, auth: AdminAuth) -> APIRouter:
+    """GET/POST /admin/terminations, POST .../preview, .../{id}/stay and .../{id}/lift."""
+    router = APIRouter(prefix=PATH)
+    secure = app.settings.environment == "production"
+
+    def show(
+        request: Request, visitor: Visitor, status_code: int = 200, **context: Any
+    ) -> Response:
+        with session_scope(app.engine) as session:
+            terminations = list_terminations(session)
+        today = local_today(app.clock, app.settings.default_timezone)
+        return page(
+            request, "terminations.html",
+            {"visitor": visitor, "nav": "terminations", "terminations": terminations,
+             "programs": list(Program), "forms": list(Form), "today": today, "values": {},
+             **context},
+            status_code,
+        )  # fmt: skip
+
+    # Recording or previewing a termination recomputes every case of a program: it runs
+    # in a worker thread, so feeds and Twilio's webhooks are not kept waiting meanwhile.
+    def dry_run(wanted: TerminationRequest, actor: str) -> TerminationOutcome:
+        with session_scope(app.engine) as session:
+            refuse_twice(session, wanted)
+        return preview_termination(app.engine, wanted, app.policies, app.clock.now(), actor)
+
+    def apply(wanted: TerminationRequest, actor: str) -> TerminationOutcome:
+        with session_scope(app.engine) as session:
+            refuse_twice(session, wanted)
+            return apply_termination(session, wanted, app.policies, app.clock.now(), actor)
+
+    def court_order(
+        termination_id: int, state: TerminationState, reason: str, actor: str
+    ) -> TerminationOutcome:
+        with session_scope(app.engine) as session:
+            current = session.get(ProgramTermination, termination_id)
+            if current is None:
+                raise HTTPException(404, f"There is no termination {termination_id}.")
+            if state == TerminationState.LIFTED and current.state != TerminationState.STAYED:
+                # The service would mark a never-stayed termination "lifted"; refuse here.
+                raise FieldError(
+                    "citation", "Court order",
+                    f"termination {termination_id} is not stayed, so there is no stay to lift.",
+                )  # fmt: skip
+            return set_state(
+                session, termination_id, state, reason, app.policies, app.clock.now(), actor
+            )
+
+    @router.get("")
+    def terminations(request: Request, visitor: Visitor = Depends(auth.signed_in)) -> Response:
+        require_staff(visitor.caller)
+        return show(request, visitor)
+
+    @router.post("/preview")
+    async def preview(request: Request, visitor: Visitor = Depends(auth.signed_in)) -> Response:
+        require_staff(visitor.caller)
+        fields = await auth.form(request, visitor)
+        try:
+            wanted = read_request(fields)
+            outcome = await run_in_threadpool(dry_run, wanted, visitor.caller.actor)
+        except InvalidInputError as exc:
+            return show(request, visitor, 422, values=dict(fields), **refusal(exc))
+        return show(request, visitor, values=dict(fields), preview=outcome, wanted=wanted)
+
+    @router.post("")
+    async def record(request: Request, visitor: Visitor = Depends(auth.signed_in)) -> Response:
+        require_staff(visitor.caller)
+        fields = await auth.form(request, visitor)
+        try:
+            wanted = read_request(fields)
+            outcome = await run_in_threadpool(apply, wanted, visitor.caller.actor)
+        except InvalidInputError as exc:
+            return show(request, visitor, 422, values=dict(fields), **refusal(exc))
+        notice = f"Termination {outcome.termination_id} recorded. It moved {summary(outcome)}"
+        return see_other(PATH, notice, secure=secure)
+
+    async def court(
+        request: Request, visitor: Visitor, termination_id: int, state: TerminationState
+    ) -> Response:
+        require_staff(visitor.caller)
+        fields = await auth.form(request, visitor)
+        try:
+            reason = required(fields, "citation", "Court order")
+            outcome = await run_in_threadpool(
+                court_order, termination_id, state, reason, visitor.caller.actor
+            )
+        except InvalidInputError as exc:
+            return show(
+                request, visitor, 422, row=termination_id, reason=text(fields, "citation"),
+                **refusal(exc),
+            )  # fmt: skip
+        notice = f"Termination {termination_id} is now {state.value}. That moved {summary(outcome)}"
+        return see_other(PATH, notice, secure=secure)
+
+    @router.post("/{termination_id:int}/stay")
+    async def stay(
+        request: Request, termination_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        return await court(request, visitor, termination_id, TerminationState.STAYED)
+
+    @router.post("/{termination_id:int}/lift")
+    async def lift(
+        request: Request, termination_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        return await court(request, visitor, termination_id, TerminationState.LIFTED)
+
+    return router
