@@ -2,10 +2,12 @@
 
 import os
 import socket
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import httpx
 from sqlalchemy import Engine
 
 from tracker.alerts.compose import Composer
@@ -22,6 +24,11 @@ from tracker.privacy.retention import RetentionPolicy, parse_retention
 from tracker.settings import Settings, load_settings
 from tracker.sms.factory import make_backend
 from tracker.store.db import make_engine
+from tracker.uscis.client import UscisClient
+from tracker.uscis.events import EventPatterns, parse_event_patterns
+from tracker.uscis.ledger import DbQuotaLedger
+from tracker.uscis.poller import Poller, StatusSource
+from tracker.uscis.ratelimit import TokenBucket
 
 
 def read_config(path: Path) -> str:
@@ -95,6 +102,49 @@ class App:
             clock=self.clock,
             worker=f"{socket.gethostname()}:{os.getpid()}",
             status_callback=f"{self.settings.public_base_url}/webhooks/twilio/status",
+        )
+
+    @cached_property
+    def uscis_events(self) -> EventPatterns:
+        """How USCIS status texts map to events (`config/uscis.toml`)."""
+        path = self.settings.config_dir / "uscis.toml"
+        return parse_event_patterns(read_config(path), str(path))
+
+    def uscis_ledger(self) -> DbQuotaLedger:
+        """The day's USCIS request budget, shared by every worker through the database."""
+        return DbQuotaLedger(self.engine, self.settings.uscis_daily_budget)
+
+    def uscis_client(self, http: httpx.Client) -> UscisClient:
+        """The USCIS client over `http`; ValueError unless the credentials are set.
+
+        The quota day and tokens follow the app's clock (`--now`); the pace of requests
+        follows the machine's, since that is the one USCIS counts by.
+        """
+        settings = self.settings
+        if not settings.uscis_enabled or settings.uscis_client_secret is None:
+            raise ValueError("USCIS polling needs USCIS_CLIENT_ID and USCIS_CLIENT_SECRET")
+        return UscisClient(
+            http,
+            client_id=settings.uscis_client_id or "",
+            client_secret=settings.uscis_client_secret,
+            clock=self.clock,
+            ledger=self.uscis_ledger(),
+            base_url=settings.uscis_base_url,
+            limiter=TokenBucket(
+                settings.uscis_rate_per_second, clock=SystemClock(), sleep=time.sleep
+            ),
+        )
+
+    def uscis_poller(self, source: StatusSource) -> Poller:
+        """The poller reading statuses from `source` (the client, or a test's)."""
+        return Poller(
+            engine=self.engine,
+            source=source,
+            ledger=self.uscis_ledger(),
+            events=self.uscis_events,
+            composer=self.composer,
+            clock=self.clock,
+            interval=self.settings.uscis_poll_interval,
         )
 
     @cached_property

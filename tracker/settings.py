@@ -1,5 +1,6 @@
 """Settings from the environment and `.env`, checked once at startup."""
 
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -44,9 +45,15 @@ class Settings(BaseSettings):
     # Only tests change this: they point the real SDK at a fake server on loopback.
     twilio_api_base_url: str = "https://api.twilio.com"
 
+    # Polling of USCIS case status is off until both credentials are set.
     uscis_client_id: str | None = None
     uscis_client_secret: SecretStr | None = None
     uscis_base_url: str = Field(default="https://api-int.uscis.gov")
+    # Production allows 10,000 requests a GMT day and 10 a second (domain.md).
+    uscis_daily_budget: int = Field(default=10_000, ge=1)
+    uscis_rate_per_second: float = Field(default=10.0, gt=0)
+    # A filing's status is read at most once in this many hours.
+    uscis_poll_interval_hours: int = Field(default=24, ge=1, le=24 * 30)
 
     @field_validator("database_url")
     @classmethod
@@ -105,6 +112,17 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _uscis_complete(self) -> "Settings":
+        # One credential without the other is a typo, not a choice to leave polling off.
+        if bool(self.uscis_client_id) != bool(
+            self.uscis_client_secret and self.uscis_client_secret.get_secret_value()
+        ):
+            raise ValueError(
+                "USCIS polling needs both USCIS_CLIENT_ID and USCIS_CLIENT_SECRET (or neither)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _secure_outside_development(self) -> "Settings":
         if self.environment != "production":
             return self
@@ -125,6 +143,16 @@ class Settings(BaseSettings):
     def keyring(self) -> Keyring:
         """The data keys, newest first."""
         return Keyring(parse_keys(self.data_keys.get_secret_value()))
+
+    @property
+    def uscis_enabled(self) -> bool:
+        """True when USCIS credentials are set: the poll job runs only then."""
+        return bool(self.uscis_client_id and self.uscis_client_secret)
+
+    @property
+    def uscis_poll_interval(self) -> timedelta:
+        """The least time between two reads of one filing's status."""
+        return timedelta(hours=self.uscis_poll_interval_hours)
 
     @cached_property
     def is_sqlite(self) -> bool:

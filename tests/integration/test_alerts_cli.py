@@ -329,17 +329,18 @@ def test_it_checks_the_rules_reminders_messages_and_feeds(
 ) -> None:
     lines = tracker.ok("rules", "check").splitlines()
     config = ROOT / "config"
-    assert len(lines) == 5, lines
+    assert len(lines) == 6, lines
     assert [line.split(": ")[0] for line in lines] == [
         str(config / "rules.toml"),
         str(config / "reminders.toml"),
         str(config / "messages"),
         str(config / "feeds.toml"),
         str(config / "retention.toml"),
+        str(config / "uscis.toml"),
     ]
     assert all(line.endswith(": OK") for line in lines), lines
     assert "segment budget 3" in lines[1]
-    assert "7 languages, 21 texts each" in lines[2]
+    assert "7 languages, 23 texts each" in lines[2]
     assert "in 6 languages await native review" in lines[2]
 
 

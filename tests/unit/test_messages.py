@@ -70,6 +70,8 @@ def longest_renderings(catalog: Catalog, language: str, key: str) -> list[str]:
             "days": DAYS,
             "language": name,
             "dates": [(kind.value, day) for kind in DeadlineKind],
+            # Every USCIS form the tracker follows is written like this: I- and 3 digits.
+            "form": "I-131",
         }
         wanted = {n: v for n, v in values.items() if n in allowed_placeholders(key)}
         texts.append(catalog.render(language, key, **wanted))

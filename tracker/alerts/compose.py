@@ -81,6 +81,10 @@ class Composer:
         items = [(self.catalog.label(parolee.language, d.kind.value), d.act_by) for d in upcoming]
         return self._render(parolee.language, "reply.dates", contact, dates=items)
 
+    def uscis_decision(self, parolee: Parolee, key: str, form: str, contact: str) -> str:
+        """What USCIS decided (`key`: uscis.denied or uscis.rejected), and whom to talk to."""
+        return self._render(parolee.language, key, contact, form=form)
+
     def reply(self, language: str, key: str, contact: str | None = None) -> str:
         """A short answer to a reply (STOP, START, HELP, a language code, anything else)."""
         return self._render(language, key, contact or self.help_contact)

@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from tracker.alerts.compose import Composer, DeadlineView
-from tracker.alerts.planner import WELCOME, can_text, contact_for
+from tracker.alerts.planner import STANDING, can_text, contact_for
 from tracker.alerts.policy import local_date, reminder_due
 from tracker.store.db import session_scope
 from tracker.store.models import Alert, AlertState, Case, DeadlineRow, Parolee
@@ -58,7 +58,7 @@ def forecast(engine: Engine, composer: Composer, now: datetime, days: int) -> li
             select(Alert).where(
                 Alert.state == AlertState.PLANNED,
                 col(Alert.deadline_slot).is_(None),
-                col(Alert.kind).in_([WELCOME, "date_changed"]),
+                col(Alert.kind).in_(STANDING),
             )
         ).all()
         for alert in others:

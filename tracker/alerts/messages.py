@@ -36,6 +36,10 @@ MESSAGE_KEYS = frozenset(
         "reply.language",
         "reply.unknown",
         "reply.unknown_number",
+        # A USCIS decision the person must talk to their representative about (see
+        # tracker.uscis.actions).
+        "uscis.denied",
+        "uscis.rejected",
     }
 )
 KEYWORD_INTENTS = ("stop", "start", "help", "dates")
@@ -49,7 +53,7 @@ TWILIO_KEYWORDS = {
 # The locale's own compact format, with a month name: 3/4 and 4/3 cannot be confused.
 DATE_FORMAT = "medium"
 
-PLACEHOLDERS = frozenset({"org", "contact", "date", "days", "dates", "language"})
+PLACEHOLDERS = frozenset({"org", "contact", "date", "days", "dates", "language", "form"})
 _ABOUT_A_DATE = frozenset({"org", "contact", "date", "days"})
 _PLAIN = frozenset({"org", "contact"})
 # What the composer supplies for each key (tracker.alerts.compose): a text may use no other.
@@ -58,6 +62,9 @@ _PLACEHOLDERS_BY_KEY = {
     "date_changed": _PLAIN | {"date"},
     "reply.dates": _PLAIN | {"dates"},
     "reply.language": _PLAIN | {"language"},
+    # {form}: the USCIS form, such as I-131.
+    "uscis.denied": _PLAIN | {"form"},
+    "uscis.rejected": _PLAIN | {"form"},
 }
 
 Value = str | int | date | Sequence[tuple[str, date]]

@@ -28,6 +28,12 @@ from tracker.store.models import (
 
 WELCOME = "welcome"
 DATE_CHANGED = "date_changed"
+# A USCIS decision the person must hear about (tracker.uscis.actions).
+USCIS_DENIED = "uscis_denied"
+USCIS_REJECTED = "uscis_rejected"
+# Messages about an event rather than a deadline: once planned they stand, whatever
+# happens to the deadlines (consent withdrawn still cancels them).
+STANDING = (WELCOME, DATE_CHANGED, USCIS_DENIED, USCIS_REJECTED)
 Key = tuple[str, date, int, str]
 
 
@@ -131,10 +137,9 @@ def plan_case(
             # Same reminder, planned again (consent given back, zone or language changed).
             outcome.added += stored.state == AlertState.CANCELLED
             _refresh(stored, alert, now)
-    # Welcome and date-changed messages stand once planned; reminders follow the deadlines.
-    wanted = {key_of(a) for a in plan.alerts} | {
-        key_of(a) for a in existing if a.kind in (WELCOME, DATE_CHANGED)
-    }
+    # Welcome, date-changed and USCIS messages stand once planned; reminders follow the
+    # deadlines.
+    wanted = {key_of(a) for a in plan.alerts} | {key_of(a) for a in existing if a.kind in STANDING}
     outcome.suppressed = _suppress(existing, plan.stale, now)
     outcome.cancelled = _cancel(existing, wanted, now, "the date moved or no longer applies")
     return outcome

@@ -3,7 +3,7 @@
 import csv
 import json
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -33,9 +33,12 @@ from tracker.csv_safe import neutralise
 from tracker.domain.model import Form, Program, Status
 from tracker.errors import InvalidInputError
 from tracker.store.db import session_scope
+from tracker.store.models import StaffNotice, must_id
+from tracker.uscis.history import FilingHistory, history_for_case, notices_for_case
 
 cases_app = typer.Typer(help="Review cases.", no_args_is_help=True)
 case_app = typer.Typer(help="Show or change one case.", no_args_is_help=True)
+USCIS_FIELDS = ["first_seen", "last_seen", "uscis_modified", "event", "status"]
 EXPIRING_FIELDS = ["external_id", "name", "program", "status", "end", "days_left", "next_deadline",
                    "next_act_by"]  # fmt: skip
 
@@ -148,6 +151,7 @@ def case_show(
 def case_json(session: Any, ref: str) -> dict[str, Any]:
     """One case as plain data, the shape of `case show --format json`."""
     d = case_detail(session, ref)
+    uscis = {h.filing.id: _uscis_json(h) for h in history_for_case(session, must_id(d.case.id))}
     return {
         "id": d.case.id,
         "external_id": d.case.external_id,
@@ -173,9 +177,11 @@ def case_json(session: Any, ref: str) -> dict[str, Any]:
         "filings": [
             {"form": f.form.value, "receipt_number": f.receipt_number,
              "filed_date": f.filed_date.isoformat(),
-             "decision": f.decision.value if f.decision else None, "status_text": f.status_text}
+             "decision": f.decision.value if f.decision else None, "status_text": f.status_text,
+             "uscis": uscis.get(f.id)}
             for f in d.filings
         ],
+        "notices": [_notice_json(n) for n in notices_for_case(session, must_id(d.case.id))],
         "status_history": [
             {"from": h.from_status.value if h.from_status else None, "to": h.to_status.value,
              "at": h.changed_at.isoformat(), "actor": h.actor, "reason": h.reason,
@@ -183,6 +189,41 @@ def case_json(session: Any, ref: str) -> dict[str, Any]:
             for h in d.history
         ],
     }  # fmt: skip
+
+
+def _uscis_json(history: FilingHistory) -> dict[str, Any]:
+    """A filing's polling state and USCIS history (newest first), as plain data."""
+    poll = history.poll
+    return {
+        "last_polled_at": _iso(poll.last_polled_at if poll else None),
+        "next_poll_at": _iso(poll.next_poll_at if poll else None),
+        "last_error": poll.last_error if poll else None,
+        "history": [
+            {"observed_at": s.observed_at.isoformat(), "last_seen_at": s.last_seen_at.isoformat(),
+             "modified_at": _iso(s.modified_at), "form_type": s.form_type,
+             "status_en": s.status_en, "status_es": s.status_es,
+             "description_en": s.description_en, "event": s.event.value,
+             "text_changed": s.text_changed}
+            for s in history.statuses
+        ],
+    }  # fmt: skip
+
+
+def _notice_json(notice: StaffNotice) -> dict[str, Any]:
+    return {
+        "id": notice.id,
+        "kind": notice.kind.value,
+        "urgent": notice.urgent,
+        "due_date": notice.due_date.isoformat() if notice.due_date else None,
+        "created_at": notice.created_at.isoformat(),
+        "resolved_at": _iso(notice.resolved_at),
+        "resolved_by": notice.resolved_by,
+        "message": notice.message,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def _case_text(data: dict[str, Any]) -> str:
@@ -220,7 +261,50 @@ def _case_text(data: dict[str, Any]) -> str:
             for f in data["filings"]
         ]
         lines += ["", "Filings:", table(["form", "receipt", "filed", "decision"], filings)]
+        lines += _uscis_text(data["filings"])
+    if data["notices"]:
+        lines += ["", "Notices (open first):"]
+        for n in data["notices"]:
+            state = f"resolved {n['resolved_at'][:10]}" if n["resolved_at"] else "open"
+            urgent = " URGENT" if n["urgent"] else ""
+            due = f", respond by {n['due_date']}" if n["due_date"] else ""
+            lines.append(f"#{n['id']} {n['kind']}{urgent} ({state}{due}): {n['message']}")
     return "\n".join(lines)
+
+
+def _uscis_text(filings: list[dict[str, Any]]) -> list[str]:
+    """Each filing's USCIS history, newest first, as `case show` prints it."""
+    lines: list[str] = []
+    for f in filings:
+        uscis = f["uscis"]
+        if not f["receipt_number"] or uscis is None:
+            continue
+        read = _minute(uscis["last_polled_at"]) or "never"
+        error = f"; last error: {uscis['last_error']}" if uscis["last_error"] else ""
+        lines += [
+            "",
+            f"USCIS history of {f['receipt_number']} ({f['form']}): last read {read}{error}",
+        ]
+        rows = [_uscis_row(h) for h in uscis["history"]]
+        if rows:
+            lines.append(table(USCIS_FIELDS, rows))
+    return lines
+
+
+def _uscis_row(h: dict[str, Any]) -> list[str]:
+    spanish = f" / {h['status_es']}" if h["status_es"] else ""
+    return [
+        _minute(h["observed_at"]) or "",
+        _minute(h["last_seen_at"]) or "",
+        _minute(h["modified_at"]) or "-",
+        h["event"],
+        h["status_en"] + spanish,
+    ]
+
+
+def _minute(moment: str | None) -> str | None:
+    """An ISO instant to the minute, as the tables show times (UTC)."""
+    return moment[:16].replace("T", " ") if moment else None
 
 
 @case_app.command("status")

@@ -21,6 +21,7 @@ from tracker.cli.person import person_app
 from tracker.cli.retention import retention_app
 from tracker.cli.rules import rules_app
 from tracker.cli.terminations import terminations_app
+from tracker.cli.uscis import uscis_app
 from tracker.cli.users import users_app
 from tracker.errors import TrackerError
 from tracker.feeds.tokens import issue
@@ -47,6 +48,7 @@ app.add_typer(person_app, name="person")
 app.add_typer(retention_app, name="retention")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
+app.add_typer(uscis_app, name="uscis")
 app.command("import")(import_command)
 
 

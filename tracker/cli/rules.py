@@ -13,7 +13,8 @@ rules_app = typer.Typer(help="Check and apply the deadline rules in config/.", n
 
 @rules_app.command("check")
 def rules_check() -> None:
-    """Validate config/rules.toml, config/reminders.toml and config/messages/.
+    """Validate config/rules.toml, reminders.toml, messages/, feeds.toml, retention.toml and
+    uscis.toml.
 
     A problem is reported with file, line and reason.
     """
@@ -56,6 +57,12 @@ def rules_check() -> None:
     typer.echo(
         f"{config / 'retention.toml'}: people erased {kept.after_case_ends_days} days after "
         f"their cases end, message texts purged after {kept.message_text_days} days: OK"
+    )
+    events = app.uscis_events
+    patterns = sum(len(rule.patterns) for rule in events.rules)
+    typer.echo(
+        f"{config / 'uscis.toml'}: USCIS status texts, version {events.version}, "
+        f"{len(events.rules)} events, {patterns} patterns: OK"
     )
 
 

@@ -161,3 +161,18 @@ class DeadlineChange:
         if self.old_date is None:
             return "added"
         return "removed" if self.new_date is None else "moved"
+
+
+class UscisEvent(StrEnum):
+    """What a USCIS case status text means for the tracker (`config/uscis.toml` maps the
+    texts to these); `other` is every text no pattern matches."""
+
+    RECEIVED = "received"
+    RFE = "rfe"
+    # An interview or a biometrics appointment the person must attend.
+    APPOINTMENT = "appointment"
+    APPROVED = "approved"
+    DENIED = "denied"
+    REJECTED = "rejected"
+    TRANSFERRED = "transferred"
+    OTHER = "other"

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
 
+import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -23,7 +24,10 @@ from tracker.privacy.retention import run_retention
 log = logging.getLogger(__name__)
 # APScheduler skips a run more than 1 s late by default; a busy machine is later than that.
 MISFIRE_GRACE_SECONDS = 300
-EVERY_SECONDS = {"expire": 3600, "plan": 300, "dispatch": 30, "retention": 86400}
+EVERY_SECONDS = {"expire": 3600, "plan": 300, "dispatch": 30, "retention": 86400, "uscis": 3600}
+# Each USCIS poll starts up to this much early or late, so that workers started together do
+# not all ask USCIS at the same moment.
+USCIS_JITTER_SECONDS = 300
 
 
 def expire_job(app: App) -> None:
@@ -43,6 +47,20 @@ def retention_job(app: App) -> None:
     outcome = run_retention(app.engine, app.retention, app.clock.now())
     log.info("retention job: %d person(s) erased, %d texts purged", outcome.people,
              outcome.message_texts + outcome.replies)  # fmt: skip
+
+
+def uscis_job(app: App) -> None:
+    """Read this hour's share of the due USCIS case statuses."""
+    with httpx.Client() as http:
+        outcome = app.uscis_poller(app.uscis_client(http)).run_once()
+    log.info(
+        "uscis job: %d read, %d changed, %d notice(s), %d error(s)%s",
+        outcome.polled,
+        outcome.changed,
+        outcome.notices,
+        outcome.errors,
+        f"; stopped: {outcome.stopped}" if outcome.stopped else "",
+    )
 
 
 def dispatch_job(dispatcher: Dispatcher) -> None:
@@ -74,11 +92,15 @@ def _add_jobs(scheduler: BaseScheduler, app: App, dispatcher: Dispatcher) -> Non
         "dispatch": lambda: dispatch_job(dispatcher),
         "retention": lambda: retention_job(app),
     }
+    # USCIS polling stays off until the credentials are set (design.md: Running).
+    if app.settings.uscis_enabled:
+        jobs["uscis"] = lambda: uscis_job(app)
     for name, job in jobs.items():
         scheduler.add_job(
             _guarded(name, job),
             "interval",
             seconds=EVERY_SECONDS[name],
+            jitter=USCIS_JITTER_SECONDS if name == "uscis" else None,
             id=name,
             max_instances=1,
             coalesce=True,

@@ -22,7 +22,9 @@ from tracker.store.models import (
     Grant,
     InboundMessage,
     Parolee,
+    StaffNotice,
     StatusChange,
+    UscisStatus,
     must_id,
 )
 
@@ -49,6 +51,8 @@ def export_person(session: Session, parolee: Parolee) -> dict[str, Any]:
                 "filings": _rows(session, Filing, Filing.case_id == case.id),
                 "deadlines": _rows(session, DeadlineRow, DeadlineRow.case_id == case.id),
                 "status_history": _rows(session, StatusChange, StatusChange.case_id == case.id),
+                "uscis_history": _uscis_rows(session, must_id(case.id)),
+                "notices": _rows(session, StaffNotice, StaffNotice.case_id == case.id),
             }
             for case in cases
         ],
@@ -85,6 +89,12 @@ def erase_person(session: Session, parolee: Parolee, now: datetime, actor: str) 
         entity_id=parolee.id, cases=",".join(map(str, case_ids)),
     )  # fmt: skip
     return case_ids
+
+
+def _uscis_rows(session: Session, case_id: int) -> list[dict[str, Any]]:
+    """Every USCIS status stored for the case's filings (receipt numbers, USCIS's texts)."""
+    filings = select(Filing.id).where(Filing.case_id == case_id)
+    return _rows(session, UscisStatus, col(UscisStatus.filing_id).in_(filings))
 
 
 def _rows(session: Session, model: Any, condition: Any) -> list[dict[str, Any]]:

@@ -11,7 +11,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from tracker.domain.model import DeadlineKind, Decision, Form, GrantSource, Program, Status
+from tracker.domain.model import (
+    DeadlineKind,
+    Decision,
+    Form,
+    GrantSource,
+    Program,
+    Status,
+    UscisEvent,
+)
 from tracker.store.encrypted import Encrypted
 from tracker.store.types import UTCDateTime
 
@@ -444,3 +452,88 @@ class ImportUpload(SQLModel, table=True):
     content: str = secret("import_upload.content")
     created_at: datetime = instant()
     imported_at: datetime | None = instant(default=None, nullable=True)
+
+
+class UscisPoll(SQLModel, table=True):
+    """When a filing's USCIS status was last read and may next be read, and the last error.
+
+    A worker claims a filing by moving `next_poll_at` a few minutes ahead (a lease), so
+    several workers never read the same receipt at once.
+    """
+
+    __tablename__ = "uscis_poll"
+
+    filing_id: int = Field(foreign_key="filing.id", primary_key=True)
+    last_polled_at: datetime | None = instant(default=None, nullable=True)
+    next_poll_at: datetime | None = instant(default=None, nullable=True)
+    last_error: str | None = Field(default=None, max_length=300)
+    # Failed reads in a row: a receipt USCIS keeps refusing needs someone to look at it.
+    failures: int = 0
+
+
+class UscisStatus(SQLModel, table=True):
+    """A status USCIS reported for a filing, stored when it differs from the one before
+    (another text or another modifiedDate); reading the same status again only moves
+    `last_seen_at`. `raw` is USCIS's whole answer (JSON), which names no person."""
+
+    __tablename__ = "uscis_status"
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id", index=True)
+    observed_at: datetime = instant()
+    last_seen_at: datetime = instant()
+    form_type: str | None = Field(default=None, max_length=20)
+    status_en: str
+    status_es: str | None = None
+    description_en: str | None = None
+    description_es: str | None = None
+    modified_at: datetime | None = instant(default=None, nullable=True)
+    event: UscisEvent = Field(sa_type=enum_type(UscisEvent))
+    # False when only modifiedDate moved and the status text is the one before.
+    text_changed: bool
+    raw: str = Field(sa_type=sa.Text)
+
+
+class UscisQuota(SQLModel, table=True):
+    """Requests sent to the USCIS Case Status API on one GMT day, shared by every worker."""
+
+    __tablename__ = "uscis_quota"
+
+    day: date = Field(primary_key=True)
+    used: int = 0
+
+
+class NoticeKind(StrEnum):
+    """What a staff notice asks someone to act on."""
+
+    USCIS_DENIED = "uscis_denied"
+    USCIS_REJECTED = "uscis_rejected"
+    USCIS_APPROVED_REPAROLE = "uscis_approved_reparole"
+    USCIS_APPROVED = "uscis_approved"
+    USCIS_RFE = "uscis_rfe"
+    USCIS_APPOINTMENT = "uscis_appointment"
+
+
+class StaffNotice(SQLModel, table=True):
+    """Something staff and the case's representative must act on, open until resolved; an
+    open urgent notice flags its case. `message` quotes USCIS's own text and never holds a
+    person's name, phone number or A-number."""
+
+    __tablename__ = "staff_notice"
+    __table_args__ = (
+        # One notice of a kind per observed status: a poll that runs twice adds nothing.
+        sa.UniqueConstraint("uscis_status_id", "kind", name="uq_staff_notice_status_kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="parole_case.id", index=True)
+    filing_id: int | None = Field(default=None, foreign_key="filing.id", index=True)
+    uscis_status_id: int | None = Field(default=None, foreign_key="uscis_status.id")
+    kind: NoticeKind = Field(sa_type=enum_type(NoticeKind))
+    urgent: bool = False
+    message: str = Field(sa_type=sa.Text)
+    # When an answer is due (an RFE's response date), if USCIS's text gives one.
+    due_date: date | None = None
+    created_at: datetime = instant()
+    resolved_at: datetime | None = instant(default=None, nullable=True)
+    resolved_by: str | None = Field(default=None, max_length=200)
