@@ -19,7 +19,10 @@ from tracker.store.models import (
     InboundMessage,
     Parolee,
     Representative,
+    StaffNotice,
+    must_id,
 )
+from tracker.uscis.history import FilingHistory, history_for_case, notices_for_case
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class CaseFile:
     consent_history: list[ConsentEvent]
     representatives: list[Representative]
     moves: list[Status]
+    uscis: list[FilingHistory]
+    notices: list[StaffNotice]
 
     @property
     def consenting(self) -> bool:
@@ -92,6 +97,8 @@ def case_file(session: Session, case: Case) -> CaseFile:
             ).all()
         ),
         moves=sorted(allowed_from(case.status), key=list(Status).index),
+        uscis=history_for_case(session, must_id(case.id)),
+        notices=notices_for_case(session, must_id(case.id)),
     )
 
 

@@ -15,6 +15,7 @@ from tracker.store.models import (
     Filing,
     InboundMessage,
     Parolee,
+    StaffNotice,
     StatusChange,
 )
 
@@ -37,6 +38,9 @@ class Dashboard:
     pending_filings: int = 0
     status_changes: list[tuple[StatusChange, Case]] = field(default_factory=list)
     replies: list[tuple[InboundMessage, Case]] = field(default_factory=list)
+    # Open notices from USCIS status changes, urgent (denials) first.
+    notices: list[tuple[StaffNotice, Case]] = field(default_factory=list)
+    urgent_notices: int = 0
 
 
 def _scope(representative_id: int | None) -> ColumnElement[bool]:
@@ -113,6 +117,17 @@ def build_dashboard(
             select(InboundMessage, Case)
             .join(Case, col(Case.parolee_id) == InboundMessage.parolee_id)
             .where(scope).order_by(col(InboundMessage.received_at).desc()).limit(RECENT)
+        ).all()
+    )  # fmt: skip
+    still_open = (col(StaffNotice.resolved_at).is_(None), scope)
+    board.urgent_notices = session.exec(
+        select(func.count()).select_from(StaffNotice).join(Case)
+        .where(*still_open, col(StaffNotice.urgent))
+    ).one()  # fmt: skip
+    board.notices = list(
+        session.exec(
+            select(StaffNotice, Case).join(Case).where(*still_open)
+            .order_by(col(StaffNotice.urgent).desc(), col(StaffNotice.created_at)).limit(RECENT)
         ).all()
     )  # fmt: skip
     return board

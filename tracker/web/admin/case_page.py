@@ -24,7 +24,8 @@ from tracker.domain.model import Form
 from tracker.errors import InvalidInputError, NotFoundError, TrackerError
 from tracker.sms.base import mask_phone
 from tracker.store.db import session_scope
-from tracker.store.models import Case, Parolee, Representative
+from tracker.store.models import Case, Parolee, Representative, must_id
+from tracker.uscis.history import notices_for_case, resolve_notice
 from tracker.web.admin import case_forms
 from tracker.web.admin.auth import AdminAuth, Visitor, require_case, require_staff
 from tracker.web.admin.page_kit import FieldError, Fields, page, refusal, see_other
@@ -183,6 +184,20 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
             return f"{form.value} filing added. The case is {case.status.value}."
 
         return act(request, visitor, case_id, "filing", fields, do, ("receipt", "Receipt number"))
+
+    @router.post("/{case_id:int}/notices/{notice_id:int}/resolve")
+    async def resolve(
+        request: Request, case_id: int, notice_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+            if notice_id not in {n.id for n in notices_for_case(session, must_id(case.id))}:
+                raise NotFoundError(f"This case has no notice {notice_id}.")
+            resolve_notice(session, notice_id, actor=visitor.caller.actor, now=app.clock.now())
+            return "Notice marked as dealt with."
+
+        return act(request, visitor, case_id, f"notice-{notice_id}", fields, do)
 
     @router.post("/{case_id:int}/representative")
     async def representative(
