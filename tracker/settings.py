@@ -154,6 +154,11 @@ class Settings(BaseSettings):
         """The least time between two reads of one filing's status."""
         return timedelta(hours=self.uscis_poll_interval_hours)
 
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are sent over HTTPS only, everywhere but on a developer's machine."""
+        return self.environment != "development"
+
     @cached_property
     def is_sqlite(self) -> bool:
         return make_url(self.database_url).get_backend_name() == "sqlite"

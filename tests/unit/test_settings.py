@@ -161,3 +161,8 @@ def test_it_never_shows_the_secret() -> None:
     settings = load_settings(secret_key=STRONG_SECRET)
     assert STRONG_SECRET not in repr(settings)
     assert STRONG_SECRET not in str(settings.secret_key)
+
+
+@pytest.mark.parametrize(("environment", "secure"), [("development", False), ("test", True)])
+def test_cookies_are_https_only_outside_development(environment: str, secure: bool) -> None:
+    assert load_settings(environment=environment).secure_cookies is secure

@@ -84,7 +84,7 @@ def _on_field(error: TrackerError, field: tuple[str, str] | None) -> InvalidInpu
 def case_routes(app: App, auth: AdminAuth) -> APIRouter:
     """GET /admin/cases/{id} and the POST actions under it."""
     router = APIRouter(prefix="/admin/cases")
-    secure = app.settings.environment == "production"
+    secure = app.settings.secure_cookies
 
     def today() -> date:
         return local_today(app.clock, app.settings.default_timezone)

@@ -79,7 +79,7 @@ def issue_from(session: Session, caller: Caller, fields: Fields, now: datetime) 
 def feeds_routes(app: App, auth: AdminAuth) -> APIRouter:
     """GET/POST /admin/feeds and POST /admin/feeds/{id}/revoke and .../rotate."""
     router = APIRouter(prefix=PATH)
-    secure = app.settings.environment == "production"
+    secure = app.settings.secure_cookies
 
     def show(
         request: Request, visitor: Visitor, status_code: int = 200, **context: Any

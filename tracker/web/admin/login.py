@@ -25,7 +25,7 @@ def safe_next(value: str | None) -> str:
 def login_routes(app: App, auth: AdminAuth) -> APIRouter:
     """GET/POST /admin/login and POST /admin/logout."""
     router = APIRouter(prefix="/admin")
-    secure = app.settings.environment == "production"
+    secure = app.settings.secure_cookies
 
     def login_page(request: Request, error: str | None, status: int = 200) -> Response:
         # Double-submit token: a login form posted from another site lacks the cookie.

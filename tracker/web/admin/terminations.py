@@ -90,7 +90,7 @@ def summary(outcome: TerminationOutcome) -> str:
 def terminations_routes(app: App, auth: AdminAuth) -> APIRouter:
     """GET/POST /admin/terminations, POST .../preview, .../{id}/stay and .../{id}/lift."""
     router = APIRouter(prefix=PATH)
-    secure = app.settings.environment == "production"
+    secure = app.settings.secure_cookies
 
     def show(
         request: Request, visitor: Visitor, status_code: int = 200, **context: Any
