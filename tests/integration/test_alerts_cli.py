@@ -8,7 +8,6 @@ with Click's runner. Every command that takes `--now` gets one: nothing reads to
 
 import csv
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -28,13 +27,11 @@ from tracker.cli.main import app as cli_app
 from tracker.settings import Settings
 from tracker.sms.segments import segments
 
+from ..cli_support import run_installed, settings_env
 from ..conftest import NOW, ROOT, SHARED, refused
 
-TRACKER = ROOT / ".venv" / "bin" / "tracker"
 EXAMPLES = SHARED / "examples" / "cases.csv"
 AT = NOW.isoformat().replace("+00:00", "Z")  # 2026-11-29T17:00:00Z
-# Every setting the tracker reads, so the caller's environment cannot leak into a test.
-SETTING_NAMES = tuple(name.upper() for name in Settings.model_fields)
 LIST_FIELDS = {
     "external_id", "kind", "offset_days", "recipient", "due_at", "state", "language", "body",
 }  # fmt: skip
@@ -61,22 +58,12 @@ class Tracker:
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         """The installed command in a subprocess, with only the settings given here."""
-        env = {k: v for k, v in os.environ.items() if k.upper() not in SETTING_NAMES}
-        env |= {"DATABASE_URL": self.url, "CONFIG_DIR": str(self.config_dir)}
-        return subprocess.run(
-            [str(TRACKER), *args],
-            cwd=self.cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        settings = {"DATABASE_URL": self.url, "CONFIG_DIR": str(self.config_dir)}
+        return run_installed(self.cwd, settings, *args)
 
     def ok(self, *args: str) -> str:
         """Run a command in this process (Click's runner) that must succeed; its stdout."""
-        env: dict[str, str | None] = dict.fromkeys(SETTING_NAMES)
-        env |= {"DATABASE_URL": self.url, "CONFIG_DIR": str(self.config_dir)}
+        env = settings_env(DATABASE_URL=self.url, CONFIG_DIR=str(self.config_dir))
         result = CliRunner().invoke(cli_app, list(args), env=env)
         assert result.exit_code == 0, (
             f"tracker {' '.join(args)} exited {result.exit_code}: {result.exception!r}\n"

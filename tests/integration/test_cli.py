@@ -8,7 +8,6 @@ with Click's runner. Every command that takes `--now` gets one: nothing reads to
 import csv
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -22,16 +21,13 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner, Result
 
 from tracker.cli.main import app as cli_app
-from tracker.settings import Settings
 from tracker.store.db import make_engine
 
+from ..cli_support import run_installed, settings_env
 from ..conftest import KEYRING, ROOT, SHARED, refused, table_counts
 
-TRACKER = ROOT / ".venv" / "bin" / "tracker"
 EXAMPLES = SHARED / "examples" / "cases.csv"
 TODAY = "2026-11-29"
-# Every setting the tracker reads, so the caller's environment cannot leak into a test.
-SETTING_NAMES = tuple(name.upper() for name in Settings.model_fields)
 RUNNER = CliRunner()
 
 
@@ -39,17 +35,7 @@ def run_tracker(
     args: tuple[str, ...], url: str, config_dir: Path, cwd: Path, **extra: str
 ) -> subprocess.CompletedProcess[str]:
     """The installed `tracker` in a subprocess, with only the settings given here."""
-    env = {k: v for k, v in os.environ.items() if k.upper() not in SETTING_NAMES}
-    env |= {"DATABASE_URL": url, "CONFIG_DIR": str(config_dir), **extra}
-    return subprocess.run(
-        [str(TRACKER), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_installed(cwd, {"DATABASE_URL": url, "CONFIG_DIR": str(config_dir), **extra}, *args)
 
 
 @dataclass
@@ -67,8 +53,7 @@ class Cli:
 
     def invoke(self, *args: str) -> Result:
         """The command in this process, through Click's runner."""
-        env: dict[str, str | None] = dict.fromkeys(SETTING_NAMES)
-        env |= {"DATABASE_URL": self.url, "CONFIG_DIR": str(self.config_dir)}
+        env = settings_env(DATABASE_URL=self.url, CONFIG_DIR=str(self.config_dir))
         return RUNNER.invoke(cli_app, list(args), env=env)
 
     def ok(self, *args: str) -> str:

@@ -24,13 +24,14 @@ from tracker.feeds.tokens import issue
 from tracker.importer.service import ImportOptions, import_file
 from tracker.privacy.crypto import DataKeyError, Keyring, generate_key, parse_keys
 from tracker.privacy.rotation import pending, rotate
-from tracker.settings import Settings, load_settings
+from tracker.settings import load_settings
 from tracker.store.blind import a_number_is, name_has_words, phone_is
 from tracker.store.db import make_engine, session_scope
 from tracker.store.migrate import upgrade
 from tracker.store.models import Case, Grant, Parolee
 from tracker.web.app import create_app
 
+from ..cli_support import settings_env
 from ..conftest import KEYRING, NOW, ROOT, SHARED
 
 EXAMPLES = SHARED / "examples" / "cases.csv"
@@ -45,7 +46,6 @@ PEOPLE = [
     ("P3", "Jose Lopez Garcia", "+12025550192", "A011122233"),
 ]
 OLD, NEW = generate_key(), generate_key()
-SETTING_NAMES = tuple(name.upper() for name in Settings.model_fields)
 
 
 _opened: list[App] = []
@@ -221,8 +221,7 @@ def test_a_renamed_or_erased_person_is_found_by_the_new_name_only(
 
 
 def invoke(url: str, *args: str) -> Any:
-    env: dict[str, str | None] = dict.fromkeys(SETTING_NAMES)
-    env |= {"DATABASE_URL": url, "CONFIG_DIR": str(ROOT / "config")}
+    env = settings_env(DATABASE_URL=url, CONFIG_DIR=str(ROOT / "config"))
     return CliRunner().invoke(cli_app, list(args), env=env)
 
 
@@ -267,8 +266,7 @@ def test_the_keys_commands_rotate_and_report(sqlite_url: str, tmp_path: Path) ->
     app = app_with(sqlite_url, OLD)
     load(app, tmp_path)
     app.engine.dispose()
-    env: dict[str, str | None] = dict.fromkeys(SETTING_NAMES)
-    env |= {"DATABASE_URL": sqlite_url, "CONFIG_DIR": str(ROOT / "config")}
+    env = settings_env(DATABASE_URL=sqlite_url, CONFIG_DIR=str(ROOT / "config"))
     runner = CliRunner()
     key = runner.invoke(cli_app, ["keys", "generate"], env=env)
     assert key.exit_code == 0
@@ -330,9 +328,7 @@ def test_it_keeps_personal_data_out_of_logs_in_import_cli_and_feed_flows(
         result = CliRunner().invoke(
             cli_app,
             args,
-            env=dict.fromkeys(SETTING_NAMES)
-            | {"DATABASE_URL": database_url, "CONFIG_DIR": str(ROOT / "config")}
-            | env,
+            env=settings_env(DATABASE_URL=database_url, CONFIG_DIR=str(ROOT / "config")) | env,
         )
         assert result.exit_code == 0, result.output
     with session_scope(app.engine) as session:

@@ -6,7 +6,6 @@ installed command in a subprocess. Every command that takes `--now` gets one.
 """
 
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -19,13 +18,11 @@ from typer.testing import CliRunner
 
 from tracker.cli.main import app as cli_app
 from tracker.cli.uscis import PLAN_FIELDS
-from tracker.settings import Settings
 
+from ..cli_support import run_installed, settings_env
 from ..conftest import NOW, ROOT, refused
 from .uscis_support import Filed, World, receipt, uscis_world
 
-TRACKER = ROOT / ".venv" / "bin" / "tracker"
-SETTING_NAMES = tuple(name.upper() for name in Settings.model_fields)
 WHEN = NOW.isoformat()
 ROSA = Filed("C1", receipt(1), date(2027, 2, 1), language="es")
 LATER = Filed("C2", receipt(2), date(2027, 6, 1))
@@ -41,13 +38,12 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
 
 def env_of(world: World, *, credentials: bool = True) -> dict[str, str | None]:
     """The environment of a command on the world's database and fake USCIS, and no other."""
-    env: dict[str, str | None] = dict.fromkeys(SETTING_NAMES)
     settings = world.app.settings
-    env |= {
-        "DATABASE_URL": settings.database_url,
-        "CONFIG_DIR": str(settings.config_dir),
-        "USCIS_DAILY_BUDGET": str(settings.uscis_daily_budget),
-    }
+    env = settings_env(
+        DATABASE_URL=settings.database_url,
+        CONFIG_DIR=str(settings.config_dir),
+        USCIS_DAILY_BUDGET=str(settings.uscis_daily_budget),
+    )
     if credentials:
         env |= {
             "USCIS_CLIENT_ID": world.uscis.client_id,
@@ -60,18 +56,8 @@ def env_of(world: World, *, credentials: bool = True) -> dict[str, str | None]:
 def installed(
     cwd: Path, settings: dict[str, str | None], *args: str
 ) -> subprocess.CompletedProcess[str]:
-    """The installed command in a subprocess, run from an empty folder (no `.env`)."""
-    env = {k: v for k, v in os.environ.items() if k.upper() not in SETTING_NAMES}
-    env |= {k: v for k, v in settings.items() if v is not None}
-    return subprocess.run(
-        [str(TRACKER), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """The installed command in a subprocess, with the settings given (None: unset)."""
+    return run_installed(cwd, {k: v for k, v in settings.items() if v is not None}, *args)
 
 
 def ok(world: World, *args: str) -> str:
