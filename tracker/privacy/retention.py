@@ -95,11 +95,16 @@ def _people_to_erase(session: Session, ended_before: datetime) -> list[Parolee]:
         .group_by(col(StatusChange.case_id))
         .subquery()
     )
-    # Cases still open, or ended too recently, hold their person back.
+    # Cases still open, or ended too recently, hold their person back; so does an ended
+    # case with no status history, since nothing says when it ended.
     held = (
         select(Case.parolee_id)
-        .join(last_change, last_change.c.case_id == Case.id)
-        .where(col(Case.status).not_in(ENDED) | (last_change.c.at >= ended_before))
+        .outerjoin(last_change, last_change.c.case_id == Case.id)
+        .where(
+            col(Case.status).not_in(ENDED)
+            | last_change.c.at.is_(None)
+            | (last_change.c.at >= ended_before)
+        )
     )
     return list(
         session.exec(

@@ -149,15 +149,16 @@ class Poller:
                 .limit(count)
                 .with_for_update(skip_locked=True, of=UscisPoll)
             )
-            taken = session.exec(
-                update(UscisPoll)
-                .where(col(UscisPoll.filing_id).in_(candidates.scalar_subquery()), due)
-                .values(next_poll_at=now + LEASE)
-                .returning(col(UscisPoll.filing_id))
-            ).all()
-            ids = [row[0] for row in taken]
+            # Lock first, then update those rows: PostgreSQL may re-run a LIMIT subquery
+            # inside an UPDATE for each row and so take more than `count`.
+            ids = list(session.exec(candidates).all())
             if not ids:
                 return []
+            session.exec(
+                update(UscisPoll)
+                .where(col(UscisPoll.filing_id).in_(ids))
+                .values(next_poll_at=now + LEASE)
+            )
             rows = session.exec(
                 select(Filing.id, Filing.receipt_number)
                 .join(UscisPoll, col(UscisPoll.filing_id) == Filing.id)
