@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     # A filing's status is read at most once in this many hours.
     uscis_poll_interval_hours: int = Field(default=24, ge=1, le=24 * 30)
 
+    # Logs of `serve`, `web` and `worker`: text for people, json (one object a line) for a
+    # log pipeline. Both mask phone numbers and A-numbers.
+    log_format: Literal["text", "json"] = "text"
+    # A `tracker worker` serves its own process metrics (send latency, provider errors, job
+    # run times) on this port when set: they live in that process, not in `tracker web`.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:

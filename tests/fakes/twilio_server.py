@@ -10,8 +10,9 @@ It speaks what the tracker uses of API 2010-04-01 (see shared/contracts):
 
 HTTP Basic auth with the account sid and auth token (401 / 20003 otherwise), Twilio error
 bodies (`code`, `message`, `more_info`, `status`), and the failures tests need:
-`fail_next`, `delay_next`, `opt_out`, per-number errors, and `deliver` which posts a signed
-status callback. Nothing sleeps unless a test asked for a delay.
+`fail_next`, `outage` (failing for a while of the fake's clock), `delay_next`, `opt_out`,
+per-number errors, and `deliver` which posts a signed status callback. Nothing sleeps
+unless a test asked for a delay.
 """
 
 import base64
@@ -26,7 +27,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -154,6 +155,17 @@ class _Failure:
 
 
 @dataclass
+class _Outage:
+    seconds: float
+    status: int
+    method: str | None
+    carried_out_every: int
+    # Set by the first request it fails: the outage lasts `seconds` from there.
+    until: datetime | None = None
+    failed: int = 0
+
+
+@dataclass
 class _Message:
     resource: dict[str, Any]
     from_: str | None
@@ -230,6 +242,7 @@ class FakeTwilioServer(LoopbackFake):
         self._order: list[str] = []
         self._requests: list[RecordedRequest] = []
         self._failures: deque[_Failure] = deque()
+        self._outage: _Outage | None = None
         self._delays: deque[float] = deque()
         self._opted_out: set[str] = set()
         self._number_errors: dict[str, int] = {}
@@ -274,6 +287,29 @@ class FakeTwilioServer(LoopbackFake):
         out first: a create the client gave up on is still recorded (maybe sent)."""
         with self._lock:
             self._delays.extend([seconds] * times)
+
+    def outage(
+        self,
+        seconds: float,
+        status: int = 500,
+        *,
+        method: str | None = "POST",
+        carried_out_every: int = 0,
+    ) -> None:
+        """Fail every API request (of `method`) with `status` for `seconds` of the fake's
+        clock, from the first one it fails; `fail_next` failures go first.
+
+        `carried_out_every`: every n-th failing create is still carried out (a 5xx after the
+        message went: "maybe sent"); 0: none is.
+        """
+        with self._lock:
+            self._outage = _Outage(seconds, status, method and method.upper(), carried_out_every)
+
+    @property
+    def outage_failures(self) -> int:
+        """Requests the outage has failed so far."""
+        with self._lock:
+            return self._outage.failed if self._outage else 0
 
     def opt_out(self, number: str) -> None:
         """The recipient replied STOP: creates to them answer 21610."""
@@ -390,8 +426,9 @@ class FakeTwilioServer(LoopbackFake):
             return answer
         if match["account"] != self.account_sid:
             raise _ApiError(404, 20404, path=request.path)
+        now = self._now()
         with self._lock:
-            failure = self._pop_failure(request.method)
+            failure = self._pop_failure(request.method) or self._outage_failure(request, now)
         if failure is not None:
             if failure.record and request.method == "POST":
                 with contextlib.suppress(_ApiError):
@@ -415,6 +452,19 @@ class FakeTwilioServer(LoopbackFake):
                 del self._failures[index]
                 return failure
         return None
+
+    def _outage_failure(self, request: RecordedRequest, now: datetime) -> _Failure | None:
+        outage = self._outage
+        if outage is None or outage.method not in (None, request.method):
+            return None
+        if outage.until is None:
+            outage.until = now + timedelta(seconds=outage.seconds)
+        if now >= outage.until:
+            return None
+        outage.failed += 1
+        every = outage.carried_out_every
+        record = every > 0 and outage.failed % every == 0
+        return _Failure(outage.status, None, request.method, False, record, None)
 
     def _failure_answer(self, failure: _Failure, request: RecordedRequest) -> _Answer:
         if failure.raw_body is not None:

@@ -174,9 +174,13 @@ def test_it_retries_after_429_and_500_and_sends_exactly_once(world: World, tmp_p
     world.clock.advance(timedelta(hours=1))
     world.twilio.fail_next(500)
     assert world.dispatcher.run_once().retried == 1
-    # 500 means "maybe sent": nothing is re-sent until the provider's list is checked.
+    # 500 means "maybe sent": nothing is re-sent until the provider's list is checked,
+    # which waits, this second attempt, for the retry backoff (up to twice its base).
     assert world.dispatcher.run_once().sent == 0
-    world.clock.advance(RECONCILE_DELAY + timedelta(seconds=1))
+    world.clock.advance(RECONCILE_DELAY)
+    assert world.dispatcher.run_once().reconciled == 0
+    base = world.app.composer.policy.retry_base_seconds
+    world.clock.advance(timedelta(seconds=2 * base + 1) - RECONCILE_DELAY)
     outcome = world.dispatcher.run_once()
     assert outcome.reconciled == 1
     assert outcome.sent == 1

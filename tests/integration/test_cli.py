@@ -591,3 +591,17 @@ def test_it_refuses_production_with_the_default_secret(tmp_path: Path) -> None:
     )  # fmt: skip
     refused(result, "SECRET_KEY")
     assert not database.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [(("worker", "--speed", "60"), "--speed needs --now"),
+     (("worker", "--now", TODAY, "--speed", "0"), "'--speed'")],
+)  # fmt: skip
+def test_it_runs_a_worker_faster_only_from_a_given_now(
+    tmp_path: Path, args: tuple[str, ...], problem: str
+) -> None:
+    database = tmp_path / "never.db"
+    result = run_tracker(args, f"sqlite:///{database}", ROOT / "config", tmp_path)
+    refused(result, problem)
+    assert not database.exists()

@@ -1,15 +1,24 @@
 """The scheduled jobs: what they do, and how APScheduler is told to run them."""
 
+from pathlib import Path
+
+import httpx
+from prometheus_client import REGISTRY
 from sqlmodel import select
 
+from tests.fakes.twilio_server import FakeTwilioServer
+from tracker.alerts.dispatcher import Dispatcher
 from tracker.bootstrap import App
 from tracker.domain.model import Status
 from tracker.importer.service import ImportOptions, import_file
-from tracker.jobs.scheduler import MISFIRE_GRACE_SECONDS, Ticker, expire_job
+from tracker.jobs.heartbeat import BEAT_SECONDS
+from tracker.jobs.scheduler import MISFIRE_GRACE_SECONDS, Ticker, dispatch_job, expire_job
+from tracker.settings import load_settings
+from tracker.sms.twilio_backend import TwilioBackend
 from tracker.store.db import session_scope
-from tracker.store.models import Case, StatusChange
+from tracker.store.models import Alert, AlertState, Case, StatusChange
 
-from ..conftest import NOW, SHARED
+from ..conftest import NOW, ROOT, SHARED
 
 
 def test_it_marks_ended_cases_expired_as_the_system(app: App) -> None:
@@ -35,3 +44,78 @@ def test_it_runs_each_job_once_at_a_time_and_tolerates_a_late_start(app: App) ->
         assert job.coalesce is True
         # APScheduler's default (1 s) would drop a run that starts a little late.
         assert job.misfire_grace_time >= MISFIRE_GRACE_SECONDS
+
+
+def twilio_dispatcher(app: App, twilio: FakeTwilioServer, http: httpx.Client) -> Dispatcher:
+    settings = load_settings(
+        database_url=app.settings.database_url,
+        config_dir=ROOT / "config",
+        sms_backend="twilio",
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_token=twilio.auth_token,
+        twilio_from_number=twilio.from_number,
+        twilio_api_base_url=twilio.base_url,
+    )
+    return Dispatcher(
+        engine=app.engine,
+        backend=TwilioBackend(settings, http=http),
+        policy=app.composer.policy,
+        clock=app.clock,
+        worker="jobs-test",
+        sleep=lambda _: None,
+    )
+
+
+def import_consenting(app: App, folder: Path, count: int) -> None:
+    """`count` consenting cases: one welcome alert each, due now."""
+    rows = "".join(
+        f"J{n},Job Person,+1202555{150 + n:04d},en,America/New_York,U4U,UA,2025-09-01,"
+        "2025-09-01,2027-08-31,yes\n"
+        for n in range(count)
+    )
+    path = folder / "cases.csv"
+    path.write_text(
+        "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
+        "parole_start,parole_expiry,sms_consent\n" + rows,
+        encoding="utf-8",
+    )
+    options = ImportOptions(actor="test", default_timezone="America/New_York")
+    assert import_file(app.engine, path, app.policies, NOW, options).errors == []
+
+
+def planned(app: App) -> int:
+    with session_scope(app.engine) as session:
+        return len(session.exec(select(Alert).where(Alert.state == AlertState.PLANNED)).all())
+
+
+def test_it_drains_a_backlog_pass_after_pass_in_one_tick(
+    app: App, twilio_server: FakeTwilioServer, tmp_path: Path
+) -> None:
+    import_consenting(app, tmp_path, 5)
+    passes = REGISTRY.get_sample_value("tracker_job_seconds_count", {"job": "dispatch"}) or 0
+    with httpx.Client(timeout=5.0) as http:
+        dispatch_job(twilio_dispatcher(app, twilio_server, http), batch=2)
+    assert (len(twilio_server.sent), planned(app)) == (5, 0)
+    # Two full passes, then a short one that ends the run; each pass timed on its own.
+    after = REGISTRY.get_sample_value("tracker_job_seconds_count", {"job": "dispatch"})
+    assert after == passes + 3
+
+
+def test_it_leaves_the_rest_of_a_backlog_to_the_next_tick_after_a_retry(
+    app: App, twilio_server: FakeTwilioServer, tmp_path: Path
+) -> None:
+    import_consenting(app, tmp_path, 5)
+    twilio_server.fail_next(429, method="POST")
+    with httpx.Client(timeout=5.0) as http:
+        dispatch_job(twilio_dispatcher(app, twilio_server, http), batch=2)
+    # The first pass met a 429 (Twilio is busy): it sent the second alert and stopped.
+    assert (len(twilio_server.sent), planned(app)) == (1, 4)
+
+
+def test_it_ticks_a_heartbeat_beside_the_jobs(app: App) -> None:
+    ticker = Ticker(app, app.dispatcher())
+    job = ticker.scheduler.get_job("heartbeat")
+    assert job.trigger.interval.total_seconds() == BEAT_SECONDS
+    assert {j.id for j in ticker.scheduler.get_jobs()} == {
+        "expire", "plan", "dispatch", "retention", "heartbeat",
+    }  # fmt: skip

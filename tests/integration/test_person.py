@@ -158,6 +158,11 @@ def test_it_keeps_a_person_whose_case_has_no_status_history(app: App, tmp_path: 
             session.delete(step)
     far = NOW + timedelta(days=5000)
     assert run_retention(app.engine, app.retention, far).people == 0
+    with session_scope(app.engine) as session:
+        case, _ = find_case(session, "P1")
+        case.status = Status.DEPARTED  # ended, but when is unknown
+        session.add(case)
+    assert run_retention(app.engine, app.retention, far).people == 0
     assert NAME in every_text(app)
 
 

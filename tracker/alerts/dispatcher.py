@@ -9,7 +9,8 @@ Each alert goes through three short transactions, and the provider is called in 
 3. record: the provider's answer, only if this worker still holds the claim.
 Twilio has no idempotency key, so a timeout or 5xx means "maybe sent": the alert stays
 `sending` until its lease lapses, then it is reconciled against the provider's own list of
-messages before it is ever sent again. A claim left by a dead worker lapses the same way.
+messages before it is ever sent again. So does a send whose answer could not be recorded
+(the database connection dropped), and a claim left by a dead worker lapses the same way.
 """
 
 import logging
@@ -26,6 +27,7 @@ from tracker.alerts.consent import stop_texting
 from tracker.alerts.planner import can_text
 from tracker.alerts.policy import ReminderPolicy, local_date, next_allowed
 from tracker.clock import Clock
+from tracker.metrics import SMS_ERRORS, SMS_SEND_SECONDS
 from tracker.sms.base import SendResult, SmsBackend, SmsError, SmsErrorKind, mask_phone
 from tracker.store.db import session_scope
 from tracker.store.models import Alert, AlertState, DeadlineRow, Parolee
@@ -98,9 +100,16 @@ class Dispatcher:
             .with_for_update(skip_locked=True)
         )
         with session_scope(self.engine) as session:
+            # Lock, then update, in two statements: in `UPDATE ... WHERE id IN (SELECT ...
+            # LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL may run the subquery once per row
+            # (a nested-loop semi join), each run skipping the rows just claimed and taking
+            # more: one worker would take the whole backlog, past what its lease covers.
+            ids = list(session.exec(due).all())
+            if not ids:
+                return []
             claimed = session.exec(
                 update(Alert)
-                .where(col(Alert.id).in_(due.scalar_subquery()))
+                .where(col(Alert.id).in_(ids))
                 .where(col(Alert.state) == AlertState.PLANNED)
                 .values(
                     state=AlertState.SENDING,
@@ -115,6 +124,8 @@ class Dispatcher:
         return sorted(row[0] for row in claimed)
 
     def _dispatch(self, alert_id: int, outcome: DispatchOutcome) -> None:
+        # From the moment the provider is asked, the message may exist there.
+        asked = False
         try:
             alert = self._check(alert_id)
             if alert is None:
@@ -122,17 +133,30 @@ class Dispatcher:
                 return
             # `_check` sets aside erased alerts, whose recipient and text are gone.
             assert alert.recipient is not None and alert.body is not None
+            asked = True
             try:
-                result = self.backend.send(alert.recipient, alert.body, self.status_callback)
+                with SMS_SEND_SECONDS.time():
+                    result = self.backend.send(alert.recipient, alert.body, self.status_callback)
             except SmsError as error:
                 self._failed_send(alert_id, error, outcome)
                 return
             self._record_sent(alert_id, result)
             outcome.sent += 1
         except Exception as exc:  # a bug must not stop the other sends
-            log.exception("alert %s raised; set aside until its retry time", alert_id)
             outcome.errors.append(f"alert {alert_id}: {type(exc).__name__}")
+            self._set_aside(alert_id, exc, asked)
+
+    def _set_aside(self, alert_id: int, exc: Exception, asked: bool) -> None:
+        """After an internal error: retry later if the provider was not asked yet, else
+        reconcile first. Recording its answer can fail (a dropped database connection)
+        after it took the message: a retry could send it twice, its list cannot."""
+        if not asked:
+            log.exception("alert %s raised; set aside until its retry time", alert_id)
             self._retry_later(alert_id, f"internal error: {type(exc).__name__}", None)
+            return
+        log.exception("alert %s raised after its send; reconciling it first", alert_id)
+        reason = f"internal error after the send: {type(exc).__name__}"
+        self._await_reconcile(alert_id, SmsError(SmsErrorKind.MAYBE_SENT, reason))
 
     def _check(self, alert_id: int) -> Alert | None:
         """The alert if it should go now; else suppress, cancel or move it and return None."""
@@ -211,6 +235,7 @@ class Dispatcher:
             session.add(alert)
 
     def _failed_send(self, alert_id: int, error: SmsError, outcome: DispatchOutcome) -> None:
+        SMS_ERRORS.labels(code=str(error.code or "none"), kind=error.kind.value).inc()
         if error.kind == SmsErrorKind.MAYBE_SENT:
             self._await_reconcile(alert_id, error)
             outcome.retried += 1
@@ -226,7 +251,12 @@ class Dispatcher:
         with session_scope(self.engine) as session:
             alert = self._mine(session, alert_id)
             if alert is not None:
-                alert.lease_until = now + RECONCILE_DELAY
+                # The lookup waits for the provider's list to catch up, and at least as
+                # long as a retry's backoff: a found-not-sent alert is tried again at once,
+                # and creates failing while lookups answer must not spend every attempt
+                # in the first minutes of an outage.
+                wait = max(RECONCILE_DELAY, self._backoff(alert.attempts))
+                alert.lease_until = now + wait
                 alert.reason, alert.error_code = f"maybe sent: {error.message}", error.code
                 session.add(alert)
 
@@ -292,6 +322,13 @@ class Dispatcher:
                 .values(claimed_by=self.worker, lease_until=now + RECONCILE_DELAY)
                 .returning(col(Alert.id))
             ).all()
+        if lapsed:
+            # The one sign a worker left of dying mid-send (or of a send left unanswered).
+            log.warning(
+                "%d alert claim(s) lapsed (a worker stopped mid-send, or a send went "
+                "unanswered): reconciling them with the provider",
+                len(lapsed),
+            )
         for (alert_id,) in lapsed:
             self._reconcile(alert_id, outcome)
 

@@ -92,7 +92,8 @@ def plan_case(
 ) -> PlanOutcome:
     """Bring one case's planned alerts in line with its deadlines and the person's consent.
 
-    A bulk import passes the `deadlines` and `existing` alerts it already knows, to save reads.
+    A bulk caller (an import, the sweep) passes the `deadlines` and `existing` alerts it
+    already read for many cases at once, to save two reads per case.
     """
     outcome = PlanOutcome()
     if existing is None:

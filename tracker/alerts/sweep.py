@@ -6,15 +6,18 @@ reads a day's worth of deadlines through the act-by index, and a pass after down
 looks back as far as it was away.
 """
 
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, or_
+from sqlalchemy import Engine, union
 from sqlmodel import Session, col, select
 
-from tracker.alerts.compose import Composer
-from tracker.alerts.planner import plan_case
+from tracker.alerts.compose import Composer, DeadlineView
+from tracker.alerts.planner import can_text, plan_case
+from tracker.alerts.policy import ReminderPolicy
+from tracker.domain.model import DeadlineKind
 from tracker.store.db import session_scope
-from tracker.store.models import Case, DeadlineRow, JobState, Parolee
+from tracker.store.models import Alert, Case, DeadlineRow, JobState, Parolee, must_id
 
 JOB = "plan"
 BATCH = 500
@@ -33,18 +36,13 @@ def plan_due(engine: Engine, composer: Composer, now: datetime) -> int:
         start = state.planned_through or now.date() - timedelta(days=policy.catch_up_days)
         if start >= until:
             return 0
-        offsets = sorted({o for days in policy.offsets.values() for o in days})
-        case_ids = _cases_with_reminders_between(session, start, until, offsets)
+        due = deadlines_due_between(session, start, until, policy)
+    case_ids = sorted(due)
     added = 0
     for first in range(0, len(case_ids), BATCH):
         with session_scope(engine) as session:
-            rows = session.exec(
-                select(Case, Parolee)
-                .join(Parolee)
-                .where(col(Case.id).in_(case_ids[first : first + BATCH]))
-            ).all()
-            for case, parolee in rows:
-                added += plan_case(session, case, parolee, composer, now).added
+            batch = case_ids[first : first + BATCH]
+            added += _plan_batch(session, batch, due, composer, now)
     with session_scope(engine) as session:
         state = session.get(JobState, JOB) or JobState(name=JOB)
         state.planned_through, state.last_run_at = until, now
@@ -52,19 +50,73 @@ def plan_due(engine: Engine, composer: Composer, now: datetime) -> int:
     return added
 
 
-def _cases_with_reminders_between(
-    session: Session, start: date, until: date, offsets: list[int]
-) -> list[int]:
-    """Cases with a deadline whose reminder date (act-by minus an offset) is in (start, until]."""
-    ranges = [
-        col(DeadlineRow.act_by).between(
-            start + timedelta(days=o) - MARGIN, until + timedelta(days=o) + MARGIN
-        )
-        for o in offsets
+def _plan_batch(
+    session: Session,
+    case_ids: list[int],
+    due: dict[int, set[DeadlineKind]],
+    composer: Composer,
+    now: datetime,
+) -> int:
+    """Plan the cases of a batch that can get one of their due reminders, reading their
+    deadlines and alerts in one query each rather than two per case.
+
+    Nobody we may not text has planned alerts (withdrawn consent, an unreachable number
+    and a pause all cancel them), and a case's status change re-plans it at once: the
+    sweep has nothing to do for either.
+    """
+    policy = composer.policy
+    cases = [
+        (case, parolee)
+        for case, parolee in session.exec(
+            select(Case, Parolee).join(Parolee).where(col(Case.id).in_(case_ids))
+        ).all()
+        if can_text(parolee) and any(policy.reminds(k, case.status) for k in due[must_id(case.id)])
     ]
-    query = (
-        select(DeadlineRow.case_id)
-        .where(col(DeadlineRow.cancelled_at).is_(None), or_(*ranges))
-        .distinct()
-    )
-    return sorted(session.exec(query).all())
+    ids = [must_id(case.id) for case, _ in cases]
+    deadlines: dict[int, list[DeadlineView]] = defaultdict(list)
+    for row in session.exec(
+        select(DeadlineRow)
+        .where(col(DeadlineRow.case_id).in_(ids), col(DeadlineRow.cancelled_at).is_(None))
+        .order_by(col(DeadlineRow.act_by))
+    ):
+        deadlines[row.case_id].append(DeadlineView.of_row(row))
+    alerts: dict[int, list[Alert]] = defaultdict(list)
+    for alert in session.exec(select(Alert).where(col(Alert.case_id).in_(ids))):
+        alerts[alert.case_id].append(alert)
+    return sum(
+        plan_case(
+            session, case, parolee, composer, now,
+            deadlines=deadlines[must_id(case.id)], existing=alerts[must_id(case.id)],
+        ).added
+        for case, parolee in cases
+    )  # fmt: skip
+
+
+def deadlines_due_between(
+    session: Session, start: date, until: date, policy: ReminderPolicy
+) -> dict[int, set[DeadlineKind]]:
+    """Cases with a deadline whose reminder date (act-by less an offset of its kind) is in
+    (start, until], and the kinds of those deadlines.
+
+    Index ranges of act-by only, one per offset, joined by UNION: given an OR of ranges
+    under DISTINCT, SQLite scans every deadline; and a join to the cases here would have
+    PostgreSQL read every case to hash it. The few cases found are read by id instead.
+    """
+    kinds_by_offset: dict[int, list[DeadlineKind]] = defaultdict(list)
+    for kind, days in policy.offsets.items():
+        for offset in days:
+            kinds_by_offset[offset].append(kind)
+    ranges = [
+        select(DeadlineRow.case_id, DeadlineRow.kind).where(
+            col(DeadlineRow.act_by).between(
+                start + timedelta(days=offset) - MARGIN, until + timedelta(days=offset) + MARGIN
+            ),
+            col(DeadlineRow.kind).in_(kinds),
+            col(DeadlineRow.cancelled_at).is_(None),
+        )
+        for offset, kinds in sorted(kinds_by_offset.items())
+    ]
+    due: dict[int, set[DeadlineKind]] = defaultdict(set)
+    for case_id, kind in session.execute(union(*ranges)):
+        due[case_id].add(kind)
+    return due

@@ -33,6 +33,9 @@ def mark_expired(engine: Engine, policies: Policies, clock: Clock) -> int:
                 select(Case, Parolee)
                 .join(Parolee)
                 .where(col(Case.status).in_(WATCHED), col(Case.end_date) < horizon)
+                # In SQL, not per case: cases that wait on an application stay ended for
+                # months, and every hourly run would read them all again.
+                .where(~has_pending_filing(PROTECTING))
                 .where(col(Case.id) > last_id)
                 .order_by(col(Case.id))
                 .limit(BATCH)
@@ -43,8 +46,6 @@ def mark_expired(engine: Engine, policies: Policies, clock: Clock) -> int:
                 assert case.id is not None
                 last_id = case.id
                 if case.end_date >= local_today(clock, parolee.timezone):
-                    continue
-                if has_pending_filing(session, case.id, PROTECTING):
                     continue
                 reason = f"parole ended on {case.end_date} and no application is pending"
                 record_status(session, case, Status.EXPIRED, SYSTEM, reason, now, case.end_date)

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from tracker.accounts.users import Caller
-from tracker.cases.repository import OPEN_STATUSES, next_deadlines
+from tracker.cases.repository import OPEN_STATUSES, next_deadlines, status_among
 from tracker.domain.identifiers import normalise_receipt
 from tracker.domain.model import Program, Status
 from tracker.privacy.crypto import Keyring
@@ -128,11 +128,7 @@ def listing_query(
 ) -> Select[Case, Parolee]:
     """Every case matching `filters` that `caller` may see, in the order of `filters.sort`."""
     statuses = (filters.status,) if filters.status else OPEN_STATUSES
-    query = (
-        select(Case, Parolee)
-        .join(Parolee)
-        .where(visible_to(caller), col(Case.status).in_(statuses))
-    )
+    query = select(Case, Parolee).join(Parolee).where(visible_to(caller), status_among(statuses))
     if filters.ended:
         query = query.where(col(Case.end_date) < today)
     else:

@@ -4,7 +4,7 @@ the caller's transaction, and leaves a status-history or audit row naming who an
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -227,14 +227,15 @@ def refresh(
     return refresh_case(session, case, parolee, policies, now)
 
 
-def has_pending_filing(session: Session, case_id: int, forms: tuple[Form, ...]) -> bool:
-    """True if the case has an undecided filing of one of `forms`."""
-    found = session.exec(
-        select(Filing.id).where(
-            Filing.case_id == case_id, col(Filing.decision).is_(None), col(Filing.form).in_(forms)
+def has_pending_filing(forms: tuple[Form, ...]) -> ColumnElement[bool]:
+    """In a query of cases: the case has an undecided filing of one of `forms`."""
+    return (
+        select(Filing.id)
+        .where(
+            Filing.case_id == Case.id, col(Filing.decision).is_(None), col(Filing.form).in_(forms)
         )
-    ).first()
-    return found is not None
+        .exists()
+    )
 
 
 def assign_representative(

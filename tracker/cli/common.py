@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from tracker.bootstrap import App
-from tracker.clock import FixedClock, SystemClock
+from tracker.clock import Clock, FixedClock, RunningClock, SystemClock
 from tracker.errors import InvalidInputError
 from tracker.settings import load_settings
 
@@ -27,10 +27,17 @@ FormatOption = Annotated[str, typer.Option("--format", help="table, csv or json"
 _opened: list[App] = []
 
 
-def make_app(now: str | None = None) -> App:
-    """The application for this command, on a pinned clock when `--now` is given."""
+def make_app(now: str | None = None, *, speed: float | None = None) -> App:
+    """The application for this command, on a pinned clock when `--now` is given.
+
+    With a `speed` the clock is not pinned but starts at `--now` and runs on at that many
+    times the machine's pace: a long-running worker needs its leases and retries to lapse.
+    """
     settings = load_settings()
-    clock = SystemClock() if now is None else FixedClock(parse_now(now, settings.default_timezone))
+    clock: Clock = SystemClock()
+    if now is not None:
+        start = parse_now(now, settings.default_timezone)
+        clock = FixedClock(start) if speed is None else RunningClock(start, speed)
     app = App(settings=settings, clock=clock)
     _opened.append(app)
     return app

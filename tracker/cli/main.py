@@ -1,7 +1,6 @@
 """The `tracker` command: groups, the run commands, and one place that turns errors into
 plain messages on stderr with a non-zero exit (never a traceback for a user's mistake)."""
 
-import logging
 import sys
 from typing import Annotated
 
@@ -20,12 +19,14 @@ from tracker.cli.keys import keys_app
 from tracker.cli.person import person_app
 from tracker.cli.retention import retention_app
 from tracker.cli.rules import rules_app
+from tracker.cli.synthetic import synthetic_command
 from tracker.cli.terminations import terminations_app
 from tracker.cli.uscis import uscis_app
 from tracker.cli.users import users_app
-from tracker.errors import TrackerError
+from tracker.errors import InvalidInputError, TrackerError
 from tracker.feeds.tokens import issue
 from tracker.jobs.scheduler import run_worker
+from tracker.logging_setup import configure_logging
 from tracker.privacy.rotation import rotate
 from tracker.store.db import session_scope
 from tracker.store.migrate import upgrade
@@ -50,6 +51,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(uscis_app, name="uscis")
 app.command("import")(import_command)
+app.command("synthetic")(synthetic_command)
 
 
 @app.callback()
@@ -111,35 +113,55 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     On a first run with an empty database it migrates and loads the demo data.
     """
     tracker = make_app()
+    _logs(tracker)
     _upgrade(tracker)
     if not demo.has_cases(tracker.engine):
         demo_command(None)
     typer.echo(f"Serving on http://{host}:{port} (health: /healthz). Stop with Ctrl-C.")
-    uvicorn.run(create_app(tracker, with_scheduler=True), host=host, port=port)
+    # log_config=None: uvicorn's records go through our handler (format, masking).
+    uvicorn.run(create_app(tracker, with_scheduler=True), host=host, port=port, log_config=None)
 
 
 @app.command("web")
 def web(host: HostOption = "0.0.0.0", port: PortOption = 8000) -> None:
     """Run the web process only (no scheduled jobs); scale it out freely."""
-    uvicorn.run(create_app(make_app()), host=host, port=port, proxy_headers=True)
+    tracker = make_app()
+    _logs(tracker)
+    uvicorn.run(create_app(tracker), host=host, port=port, proxy_headers=True, log_config=None)
 
 
 @app.command("worker")
-def worker(now: NowOption = None) -> None:
+def worker(
+    now: NowOption = None,
+    speed: Annotated[
+        float,
+        typer.Option(
+            min=1.0,
+            help="With --now: run the jobs' clock and their intervals this many times "
+            "faster than real time (fault drills: 60 makes a minute pass in a second).",
+        ),
+    ] = 1.0,
+) -> None:
     """Run the scheduled jobs (plan, dispatch, status) in the foreground until SIGTERM.
 
-    `--now` pins the jobs' clock (drills and tests); the ticker itself runs on wall time.
+    `--now` starts the jobs' clock at that instant, from where it runs on (drills and
+    tests): a pinned clock would never let a lease lapse or a retry come due.
     """
-    logging.getLogger("tracker").setLevel(logging.INFO)
-    tracker = make_app(now)
-    run_worker(tracker, tracker.dispatcher())
+    if speed != 1.0 and now is None:
+        raise InvalidInputError("--speed needs --now: the machine's own clock keeps its pace")
+    tracker = make_app(now, speed=speed)
+    _logs(tracker)
+    run_worker(tracker, tracker.dispatcher(), speed)
+
+
+def _logs(tracker: App) -> None:
+    """The long-running processes log INFO too, in LOG_FORMAT."""
+    configure_logging(tracker.settings.log_format, verbose=True)
 
 
 def main() -> None:
     """Entry point of the `tracker` command."""
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     try:
         app()
     except TrackerError as exc:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlmodel import Session, create_engine
 
 from tracker.privacy.crypto import Keyring
@@ -14,6 +14,8 @@ from tracker.store import blind
 from tracker.store.encrypted import attach_keyring
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# PostgreSQL's SQLSTATE for "cannot execute ... in a read-only transaction".
+READ_ONLY_SQLSTATE = "25006"
 
 
 def make_engine(url: str, keyring: Keyring, **kwargs: Any) -> Engine:
@@ -25,6 +27,7 @@ def make_engine(url: str, keyring: Keyring, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        _reconnect_when_read_only(engine)
     else:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -32,6 +35,18 @@ def make_engine(url: str, keyring: Keyring, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
     attach_keyring(engine, keyring)
     return engine
+
+
+def _reconnect_when_read_only(engine: Engine) -> None:
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        # A session is read-only for life if it began so: on a failed-over server's old
+        # primary, or while `default_transaction_read_only` was on for maintenance. Such a
+        # connection passes the pre-ping and refuses every write after the database takes
+        # writes again, so it is dropped, with the pool, like a broken one: the next
+        # connection sees what the server says now.
+        if getattr(context.original_exception, "sqlstate", None) == READ_ONLY_SQLSTATE:
+            context.is_disconnect = True
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -272,6 +272,14 @@ class Alert(SQLModel, table=True):
             name="uq_alert_key",
         ),
         sa.Index("ix_alert_state_due", "state", "due_at"),
+        # Retention purges texts older than its period: only rows still holding one are
+        # indexed, so its daily pass reads a day of messages, not every one ever sent.
+        sa.Index(
+            "ix_alert_text_kept",
+            "updated_at",
+            sqlite_where=sa.text("body IS NOT NULL"),
+            postgresql_where=sa.text("body IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -329,6 +337,22 @@ class JobState(SQLModel, table=True):
     # The planner sweep has planned every reminder whose local date is on or before this.
     planned_through: dt.date | None = None
     last_run_at: datetime | None = instant(default=None, nullable=True)
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """A running scheduler (`tracker worker` or `tracker serve`) and when it last ticked.
+
+    Each process beats every few seconds on the machine's clock and deletes its row when
+    it stops cleanly; /healthz reports the newest beat's age. A row that stops moving
+    is a scheduler that died (or hangs).
+    """
+
+    __tablename__ = "worker_heartbeat"
+
+    # The dispatcher's name for the process: host:pid.
+    worker: str = Field(primary_key=True, max_length=100)
+    started_at: datetime = instant()
+    beat_at: datetime = instant()
 
 
 class CaseAssignment(SQLModel, table=True):

@@ -1,0 +1,147 @@
+"""The synthetic caseload: its fast path writes what the slow path (refresh_case, the
+planner, the blind-index hooks) would have, the data is fake, and a seed fixes it.
+Runs on SQLite and PostgreSQL."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, func, text
+from sqlmodel import col, select
+
+from tracker.alerts.planner import plan_case
+from tracker.alerts.sweep import plan_due
+from tracker.bootstrap import App
+from tracker.cases.deadlines import refresh_case
+from tracker.cases.repository import CaseSearch, search_cases
+from tracker.store.db import session_scope
+from tracker.store.models import (
+    Alert,
+    AlertState,
+    Case,
+    DeadlineRow,
+    Filing,
+    Parolee,
+    Representative,
+)
+from tracker.synthetic import generate, representative_email
+from tracker.synthetic.spread import FAMILY, GIVEN, fake_cases
+
+from ..conftest import NOW
+
+CASES = 200
+# Fictional numbers only: 555-0100 to 555-0199.
+FICTIONAL_PHONE = re.compile(r"^\+1[2-9]\d\d55501\d\d$")
+
+
+@pytest.fixture
+def loaded(app: App) -> App:
+    """The app on a database holding CASES synthetic cases of seed 7."""
+    report = generate(app.engine, CASES, seed=7, now=NOW, policies=app.policies)
+    assert (report.first, report.cases) == (0, CASES)
+    return app
+
+
+def count(engine: Engine, model: type) -> int:
+    with session_scope(engine) as session:
+        return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+def test_it_writes_every_part_of_a_case(loaded: App) -> None:
+    engine = loaded.engine
+    assert count(engine, Case) == count(engine, Parolee) == CASES
+    assert count(engine, DeadlineRow) > 3 * CASES
+    # About 30% file something (and a few re-paroled cases hold their approved I-131).
+    assert 0.2 * CASES < count(engine, Filing) < 0.5 * CASES
+    with session_scope(engine) as session:
+        states = dict(
+            session.exec(select(Alert.state, func.count()).group_by(col(Alert.state))).all()
+        )
+        programs = set(session.exec(select(Case.program).distinct()).all())
+        zones = set(session.exec(select(Parolee.timezone).distinct()).all())
+    assert states[AlertState.DELIVERED] > CASES / 2
+    assert states.get(AlertState.PLANNED, 0) > 0
+    assert len(programs) >= 5 and len(zones) >= 8
+
+
+def test_it_encrypts_fake_personal_data(loaded: App) -> None:
+    with loaded.engine.connect() as connection:
+        raw = connection.execute(text("SELECT full_name, phone FROM parolee")).all()
+    assert all(name.startswith("v1$") for name, _ in raw)
+    assert all(phone is None or phone.startswith("v1$") for _, phone in raw)
+    with session_scope(loaded.engine) as session:
+        people = session.exec(select(Parolee)).all()
+        ids = session.exec(select(Case.external_id)).all()
+    for person in people:
+        given, family = person.full_name.split(" ")
+        assert given in GIVEN and family in FAMILY
+        assert person.phone is None or FICTIONAL_PHONE.match(person.phone), person.phone
+    assert all(i.startswith("SYN7-") for i in ids)
+
+
+def test_it_finds_a_generated_person_by_their_blind_indexes(loaded: App) -> None:
+    with session_scope(loaded.engine) as session:
+        person = session.exec(
+            select(Parolee).where(col(Parolee.phone).is_not(None)).order_by(col(Parolee.id))
+        ).first()
+        assert person is not None and person.phone is not None
+        found = search_cases(
+            session, CaseSearch(name=person.full_name.lower(), phone=person.phone), NOW.date()
+        )
+    assert person.id in {item.parolee.id for item in found}
+
+
+def test_it_stores_what_refresh_case_and_the_planner_would(loaded: App) -> None:
+    with session_scope(loaded.engine) as session:
+        every = session.exec(select(Case, Parolee).join(Parolee).order_by(col(Case.id))).all()
+        for case, parolee in every:
+            before = {
+                (r.slot, r.date, r.act_by, r.rule_id, r.flags, r.citation)
+                for r in session.exec(select(DeadlineRow).where(DeadlineRow.case_id == case.id))
+            }
+            end = case.end_date
+            assert refresh_case(session, case, parolee, loaded.policies, NOW) == []
+            after = {
+                (r.slot, r.date, r.act_by, r.rule_id, r.flags, r.citation)
+                for r in session.exec(select(DeadlineRow).where(DeadlineRow.case_id == case.id))
+            }
+            assert (case.end_date, after) == (end, before), case.external_id
+            # The outbox holds what planning at NOW asks for: nothing to add or retire.
+            outcome = plan_case(session, case, parolee, loaded.composer, NOW)
+            assert (outcome.added, outcome.cancelled, outcome.suppressed) == (0, 0, 0)
+        session.rollback()
+
+
+def test_it_leaves_the_next_sweep_one_day_to_plan(loaded: App) -> None:
+    assert plan_due(loaded.engine, loaded.composer, NOW) == 0
+    # A day later the sweep plans that day's reminders, not a fortnight of catch-up.
+    assert plan_due(loaded.engine, loaded.composer, NOW + timedelta(days=1)) < CASES
+
+
+def test_it_gives_the_feed_representative_every_fiftieth_case(loaded: App) -> None:
+    with session_scope(loaded.engine) as session:
+        clients = session.exec(
+            select(Case.external_id)
+            .join(Representative)
+            .where(Representative.email == representative_email(0))
+            .order_by(col(Case.external_id))
+        ).all()
+    assert clients == [f"SYN7-{n:07d}" for n in range(0, CASES, 50)]
+
+
+def test_it_makes_the_same_cases_for_the_same_seed(app: App) -> None:
+    whole = list(fake_cases(7, 0, 120, NOW))
+    assert whole == list(fake_cases(7, 0, 120, NOW))
+    # Made in two runs, the cases are the ones a single run makes.
+    assert whole == list(fake_cases(7, 0, 50, NOW)) + list(fake_cases(7, 50, 120, NOW))
+    assert whole != list(fake_cases(8, 0, 120, NOW))
+    generate(app.engine, 50, seed=7, now=NOW, policies=app.policies)
+    second = generate(app.engine, 70, seed=7, now=NOW, policies=app.policies)
+    assert second.first == 50
+    with session_scope(app.engine) as session:
+        stored = session.exec(
+            select(Case, Parolee).join(Parolee).order_by(col(Case.external_id))
+        ).all()
+    assert [(c.external_id, p.full_name, c.end_date, c.status) for c, p in stored] == [
+        (c.external_id, c.full_name, c.end, c.status) for c in whole
+    ]
