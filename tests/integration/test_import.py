@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import col, select
 
 from tracker.bootstrap import App
@@ -114,11 +114,24 @@ def seed(app: App, tmp_path: Path, *rows: Mapping[str, str]) -> None:
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
-    """Every stored value of every table, in id order."""
+    """Every stored value of every table, ordered by its whole primary key.
+
+    Ordering by the first column alone left tables with a composite key (name
+    words) in whatever order PostgreSQL chose, which made the comparison flaky.
+    """
+    inspector = inspect(engine)
+    # Read the keys before opening the connection: SQLite would have the inspector wait
+    # for the lock that connection holds.
+    keys = {
+        name: ", ".join(f'"{c}"' for c in inspector.get_pk_constraint(name)["constrained_columns"])
+        for name in table_counts(engine)
+    }
     with engine.connect() as connection:
         return {
-            name: [tuple(r) for r in connection.execute(text(f'SELECT * FROM "{name}" ORDER BY 1'))]
-            for name in table_counts(engine)
+            name: [
+                tuple(r) for r in connection.execute(text(f'SELECT * FROM "{name}" ORDER BY {key}'))
+            ]
+            for name, key in keys.items()
         }
 
 
