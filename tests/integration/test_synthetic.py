@@ -8,12 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, func, text
 from sqlmodel import col, select
+from typer.testing import CliRunner
 
 from tracker.alerts.planner import plan_case
 from tracker.alerts.sweep import plan_due
 from tracker.bootstrap import App
 from tracker.cases.deadlines import refresh_case
 from tracker.cases.repository import CaseSearch, search_cases
+from tracker.cli.main import app as cli_app
+from tracker.domain.model import Program, Status
 from tracker.store.db import session_scope
 from tracker.store.models import (
     Alert,
@@ -23,13 +26,16 @@ from tracker.store.models import (
     Filing,
     Parolee,
     Representative,
+    must_id,
 )
 from tracker.synthetic import generate, representative_email
 from tracker.synthetic.spread import FAMILY, GIVEN, fake_cases
 
-from ..conftest import NOW
+from ..cli_support import settings_env
+from ..conftest import NOW, ROOT
 
 CASES = 200
+RUNNER = CliRunner()
 # Fictional numbers only: 555-0100 to 555-0199.
 FICTIONAL_PHONE = re.compile(r"^\+1[2-9]\d\d55501\d\d$")
 
@@ -145,3 +151,37 @@ def test_it_makes_the_same_cases_for_the_same_seed(app: App) -> None:
     assert [(c.external_id, p.full_name, c.end_date, c.status) for c, p in stored] == [
         (c.external_id, c.full_name, c.end, c.status) for c in whole
     ]
+
+
+def test_it_continues_the_numbering_from_the_command_line(app: App) -> None:
+    env = settings_env(DATABASE_URL=app.settings.database_url, CONFIG_DIR=str(ROOT / "config"))
+    command = ["synthetic", "30", "--seed", "3", "--now", NOW.isoformat()]
+    first = RUNNER.invoke(cli_app, command, env=env)
+    again = RUNNER.invoke(cli_app, command, env=env)
+    assert (first.exit_code, again.exit_code) == (0, 0), first.output + again.output
+    assert "Added 30 synthetic cases (SYN3-0000000 to SYN3-0000029)" in first.stdout
+    assert "(SYN3-0000030 to SYN3-0000059)" in again.stdout
+    assert count(app.engine, Case) == 60
+
+
+def test_it_stores_instants_as_the_application_does(loaded: App) -> None:
+    # SQL compares instants as stored (text on SQLite), so the generator must write them
+    # in the ORM's format, or equality and cut-offs such as retention's go wrong.
+    with session_scope(loaded.engine) as session:
+        session.add(
+            Case(
+                external_id="ORM-1",
+                parolee_id=must_id(session.exec(select(Parolee.id)).first()),
+                program=Program.U4U,
+                status=Status.PAROLED,
+                end_date=NOW.date(),
+                created_at=NOW.replace(microsecond=123456),
+                updated_at=NOW,
+            )
+        )
+    with loaded.engine.connect() as connection:
+        stored = connection.execute(text("SELECT external_id, created_at FROM parole_case")).all()
+    shapes: dict[bool, set[str]] = {True: set(), False: set()}
+    for external_id, created in stored:
+        shapes[external_id == "ORM-1"].add(re.sub(r"\d", "9", str(created)))
+    assert shapes[False] == shapes[True], shapes

@@ -28,11 +28,10 @@ class BulkTable:
         if not rows:
             return
         dialect = connection.dialect
-        processors = [
-            (i, p)
-            for i, p in enumerate(t.bind_processor(dialect) for t in self._types)
-            if p is not None
-        ]
+        # The dialect's own implementation: SQLite's stores instants in SQLAlchemy's text
+        # format, which the generic type would leave to the driver's (a different one).
+        found = (t.dialect_impl(dialect).bind_processor(dialect) for t in self._types)
+        processors = [(i, p) for i, p in enumerate(found) if p is not None]
         ready = [_processed(row, processors) for row in rows]
         driver = connection.connection.driver_connection
         assert driver is not None
