@@ -4,6 +4,7 @@ Runs on SQLite and PostgreSQL."""
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, text
@@ -14,8 +15,11 @@ from tracker.alerts.planner import plan_case
 from tracker.alerts.sweep import plan_due
 from tracker.bootstrap import App
 from tracker.cases.deadlines import refresh_case
+from tracker.cases.expiry import BATCH as EXPIRY_BATCH
+from tracker.cases.expiry import PROTECTING, WATCHED, mark_expired
 from tracker.cases.repository import CaseSearch, search_cases
 from tracker.cli.main import app as cli_app
+from tracker.clock import FixedClock
 from tracker.domain.model import Program, Status
 from tracker.store.db import session_scope
 from tracker.store.models import (
@@ -185,3 +189,36 @@ def test_it_stores_instants_as_the_application_does(loaded: App) -> None:
     for external_id, created in stored:
         shapes[external_id == "ORM-1"].add(re.sub(r"\d", "9", str(created)))
     assert shapes[False] == shapes[True], shapes
+
+
+def test_the_expiry_job_moves_exactly_the_ended_cases_across_batches(app: App) -> None:
+    generate(app.engine, 1500, seed=11, now=NOW, policies=app.policies)
+    later = NOW + timedelta(days=540)
+    with session_scope(app.engine) as session:
+        pending = set(
+            session.exec(
+                select(Filing.case_id).where(
+                    col(Filing.decision).is_(None), col(Filing.form).in_(PROTECTING)
+                )
+            )
+        )
+        expected = {
+            case.external_id
+            for case, person in session.exec(select(Case, Parolee).join(Parolee))
+            if case.status in WATCHED
+            and case.id not in pending
+            and case.end_date < later.astimezone(ZoneInfo(person.timezone)).date()
+        }
+        expired_before = set(
+            session.exec(select(Case.external_id).where(Case.status == Status.EXPIRED))
+        )
+    assert len(expected) > EXPIRY_BATCH  # the job works through more than one batch
+
+    moved = mark_expired(app.engine, app.policies, FixedClock(later))
+
+    with session_scope(app.engine) as session:
+        expired_now = set(
+            session.exec(select(Case.external_id).where(Case.status == Status.EXPIRED))
+        )
+    assert moved == len(expected) and expired_now - expired_before == expected
+    assert mark_expired(app.engine, app.policies, FixedClock(later)) == 0

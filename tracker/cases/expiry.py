@@ -10,7 +10,7 @@ from tracker.clock import Clock, local_today
 from tracker.domain.model import Form, Status
 from tracker.policies import Policies
 from tracker.store.db import session_scope
-from tracker.store.models import Case, Parolee
+from tracker.store.models import Case, Parolee, must_id
 
 SYSTEM = "system"
 # Applications that keep a person from being simply "expired" while they wait.
@@ -25,29 +25,30 @@ def mark_expired(engine: Engine, policies: Policies, clock: Clock) -> int:
     # Parole ends at the close of its last day in the person's own zone; no zone is more
     # than a day ahead of UTC, so tomorrow (UTC) bounds the candidates.
     horizon = now.date() + timedelta(days=1)
+    watched = (
+        col(Case.status).in_(WATCHED),
+        col(Case.end_date) < horizon,
+        # In SQL, not per case: cases that wait on an application stay ended for months,
+        # and every hourly run would read them all again.
+        ~has_pending_filing(PROTECTING),
+    )
+    # The ids first, through the (status, end) index: pages ordered by id would have the
+    # database walk every case in id order to find the few that ended.
+    with session_scope(engine) as session:
+        ids = sorted(must_id(i) for i in session.exec(select(Case.id).where(*watched)))
     moved = 0
-    last_id = 0
-    while True:
+    for first in range(0, len(ids), BATCH):
         with session_scope(engine) as session:
             rows = session.exec(
                 select(Case, Parolee)
                 .join(Parolee)
-                .where(col(Case.status).in_(WATCHED), col(Case.end_date) < horizon)
-                # In SQL, not per case: cases that wait on an application stay ended for
-                # months, and every hourly run would read them all again.
-                .where(~has_pending_filing(PROTECTING))
-                .where(col(Case.id) > last_id)
-                .order_by(col(Case.id))
-                .limit(BATCH)
+                .where(col(Case.id).in_(ids[first : first + BATCH]), *watched)
             ).all()
-            if not rows:
-                return moved
             for case, parolee in rows:
-                assert case.id is not None
-                last_id = case.id
                 if case.end_date >= local_today(clock, parolee.timezone):
                     continue
                 reason = f"parole ended on {case.end_date} and no application is pending"
                 record_status(session, case, Status.EXPIRED, SYSTEM, reason, now, case.end_date)
                 refresh(session, case, policies, now)
                 moved += 1
+    return moved
