@@ -21,6 +21,7 @@ from tracker.cases.repository import CaseSearch, search_cases
 from tracker.cli.main import app as cli_app
 from tracker.clock import FixedClock
 from tracker.domain.model import Program, Status
+from tracker.privacy.retention import PURGE_BATCH, SETTLED, RetentionPolicy, run_retention
 from tracker.store.db import session_scope
 from tracker.store.models import (
     Alert,
@@ -222,3 +223,31 @@ def test_the_expiry_job_moves_exactly_the_ended_cases_across_batches(app: App) -
         )
     assert moved == len(expected) and expired_now - expired_before == expected
     assert mark_expired(app.engine, app.policies, FixedClock(later)) == 0
+
+
+def test_retention_purges_exactly_the_old_settled_texts_across_batches(app: App) -> None:
+    generate(app.engine, 1500, seed=5, now=NOW, policies=app.policies)
+    policy = RetentionPolicy(after_case_ends_days=100_000, message_text_days=30)
+    later = NOW + timedelta(days=60)
+    cutoff = later - timedelta(days=policy.message_text_days)
+
+    def texts() -> dict[int, str | None]:
+        with session_scope(app.engine) as session:
+            return {must_id(a.id): a.body for a in session.exec(select(Alert))}
+
+    with session_scope(app.engine) as session:
+        alerts = session.exec(select(Alert).where(col(Alert.body).is_not(None))).all()
+        old = [a for a in alerts if a.updated_at < cutoff]
+        expected = {must_id(a.id) for a in old if a.state in SETTLED}
+    assert len(old) > PURGE_BATCH and len(expected) < len(old)  # unsettled ones among them
+    before = texts()
+
+    assert run_retention(app.engine, policy, later, dry_run=True).message_texts == len(expected)
+    assert texts() == before
+    assert run_retention(app.engine, policy, later).message_texts == len(expected)
+
+    after = texts()
+    assert {i for i, body in after.items() if body is None} - {
+        i for i, body in before.items() if body is None
+    } == expected
+    assert all(after[i] == body for i, body in before.items() if i not in expected)

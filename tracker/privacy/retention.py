@@ -13,13 +13,22 @@ from tracker.domain.model import Status
 from tracker.domain.toml_locator import TomlLocator, parse_toml
 from tracker.privacy.person import erase_person
 from tracker.store.db import session_scope
-from tracker.store.models import Alert, AlertState, Case, InboundMessage, Parolee, StatusChange
+from tracker.store.models import (
+    Alert,
+    AlertState,
+    Case,
+    InboundMessage,
+    Parolee,
+    StatusChange,
+    must_id,
+)
 
 ENDED = (Status.DEPARTED, Status.STATUS_OBTAINED, Status.CLOSED)
 SETTLED = (AlertState.SENT, AlertState.DELIVERED, AlertState.FAILED, AlertState.CANCELLED,
            AlertState.SUPPRESSED)  # fmt: skip
 KEYS = ("after_case_ends_days", "message_text_days")
 ACTOR = "retention"
+PURGE_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -62,32 +71,57 @@ def run_retention(
             if not dry_run:
                 erase_person(session, parolee, now, ACTOR)
         cutoff = now - timedelta(days=policy.message_text_days)
-        # Settled is checked here, not in SQL: given the state too, SQLite reads every
-        # settled alert through the state index instead of the few that still hold text.
-        old_alerts = [
-            alert
-            for alert in session.exec(
-                select(Alert).where(col(Alert.updated_at) < cutoff, col(Alert.body).is_not(None))
-            )
-            if alert.state in SETTLED
-        ]
+        outcome.message_texts = _purge_message_texts(session, cutoff, dry_run=dry_run)
         old_replies = session.exec(
             select(InboundMessage).where(
                 col(InboundMessage.received_at) < cutoff,
                 col(InboundMessage.body).is_not(None) | col(InboundMessage.reply).is_not(None),
             )
         ).all()
-        outcome.message_texts, outcome.replies = len(old_alerts), len(old_replies)
+        outcome.replies = len(old_replies)
         if dry_run:
             session.rollback()
             return outcome
-        for alert in old_alerts:
-            alert.body = None
-            session.add(alert)
         for reply in old_replies:
             reply.body, reply.reply = None, None
             session.add(reply)
     return outcome
+
+
+def _purge_message_texts(session: Session, cutoff: datetime, *, dry_run: bool) -> int:
+    """Drop the text of settled alerts last changed before `cutoff`; return how many.
+
+    Oldest first, a batch at a time, through the index of alerts that still hold a text:
+    a day's pass reads a day of messages, in constant memory. (Asked for all of them at
+    once, PostgreSQL guesses that half of all alerts match and reads every one; given the
+    state too, SQLite reads every settled alert through the state index.)
+    """
+    purged = 0
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = select(Alert).where(col(Alert.updated_at) < cutoff, col(Alert.body).is_not(None))
+        if after is not None:
+            # Past the batch before: rows not purged (dry run, not settled) still match.
+            moment, alert_id = after
+            query = query.where(
+                col(Alert.updated_at) >= moment,
+                (col(Alert.updated_at) > moment) | (col(Alert.id) > alert_id),
+            )
+        batch = session.exec(
+            query.order_by(col(Alert.updated_at), col(Alert.id)).limit(PURGE_BATCH)
+        ).all()
+        for alert in batch:
+            if alert.state in SETTLED:
+                purged += 1
+                if not dry_run:
+                    alert.body = None
+                    session.add(alert)
+        if len(batch) < PURGE_BATCH:
+            return purged
+        after = (batch[-1].updated_at, must_id(batch[-1].id))
+        session.flush()
+        for alert in batch:
+            session.expunge(alert)
 
 
 def _people_to_erase(session: Session, ended_before: datetime) -> list[Parolee]:
