@@ -441,6 +441,29 @@ def test_it_refuses_to_stay_a_termination_that_does_not_exist(examples: Cli) -> 
     refused(result, "999")
 
 
+def test_it_refuses_to_record_the_same_termination_twice(examples: Cli) -> None:
+    add_u4u_termination(examples)
+    before = table_counts(examples.engine)
+    again = examples.run(
+        "terminations", "add", "U4U", "--effective", "2027-03-01", "--citation", "test notice",
+        "--notice-date", TODAY, "--now", TODAY,
+    )  # fmt: skip
+    refused(again, "Termination 1 already records this", "Nothing was changed")
+    preview = examples.run(
+        "terminations", "add", "U4U", "--effective", "2027-03-01", "--citation", "test notice",
+        "--now", TODAY, "--dry-run",
+    )  # fmt: skip
+    refused(preview, "Termination 1 already records this")
+    assert table_counts(examples.engine) == before
+
+
+def test_it_refuses_to_lift_a_termination_that_was_never_stayed(examples: Cli) -> None:
+    add_u4u_termination(examples)
+    result = examples.run("terminations", "lift", "1", "--citation", "order", "--now", TODAY)
+    refused(result, "termination 1 is not stayed, so there is no stay to lift")
+    assert re.search(r"^1 +U4U +2027-03-01 +in_force", examples.ok("terminations", "list"), re.M)
+
+
 def test_it_excepts_cases_with_an_application_pending_since_before_the_cut_off(
     examples: Cli,
 ) -> None:

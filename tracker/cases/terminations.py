@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from tracker.cases.service import add_grant, refresh
@@ -44,14 +45,18 @@ class TerminationOutcome:
 def apply_termination(
     session: Session, request: TerminationRequest, policies: Policies, now: datetime, actor: str
 ) -> TerminationOutcome:
-    """Record the termination and end parole early for every case it reaches.
-
-    A dry run is this, rolled back by the caller: the counts are exact, not estimated.
-    """
+    """Record the termination and end parole early for every case it reaches; refuse one
+    already recorded (see `preview_termination` for a dry run)."""
     if not request.citation.strip():
         raise InvalidInputError("a termination needs its citation (--citation), e.g. 90 FR 13611")
     if (request.except_form is None) != (request.except_filed_by is None):
         raise InvalidInputError("--except-pending and --filed-by go together")
+    same = already_recorded(session, request)
+    if same is not None:
+        raise InvalidInputError(
+            f"Termination {same.id} already records this: {request.program} parole ending "
+            f"{request.effective} under {request.citation}. Nothing was changed."
+        )
     termination = ProgramTermination(
         program=request.program,
         effective_date=request.effective,
@@ -105,6 +110,10 @@ def set_state(
         raise InvalidInputError(f"termination {termination_id} is already {state.value}")
     if state == TerminationState.IN_FORCE:
         raise InvalidInputError("a termination is put back in force by lifting its stay")
+    if state == TerminationState.LIFTED and termination.state != TerminationState.STAYED:
+        raise InvalidInputError(
+            f"termination {termination_id} is not stayed, so there is no stay to lift."
+        )
     if not reason.strip():
         raise InvalidInputError("say what the court did (--citation)")
     termination.state = state
@@ -125,6 +134,30 @@ def set_state(
         entity="program_termination", entity_id=termination_id, reason=reason,
     )  # fmt: skip
     return outcome
+
+
+def already_recorded(session: Session, request: TerminationRequest) -> ProgramTermination | None:
+    """A termination of the same program, date and citation: recording it twice (a form
+    sent twice) would stack a second early end on every case, which one stay would not undo."""
+    return session.exec(
+        select(ProgramTermination).where(
+            ProgramTermination.program == request.program,
+            ProgramTermination.effective_date == request.effective,
+            ProgramTermination.citation == request.citation,
+        )
+    ).first()
+
+
+def preview_termination(
+    engine: Engine, request: TerminationRequest, policies: Policies, now: datetime, actor: str
+) -> TerminationOutcome:
+    """What recording `request` would move, counted by applying it and rolling it back:
+    the counts are exact, not estimated."""
+    with Session(engine) as session:
+        try:
+            return apply_termination(session, request, policies, now, actor)
+        finally:
+            session.rollback()
 
 
 def list_terminations(session: Session) -> list[ProgramTermination]:

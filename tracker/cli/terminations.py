@@ -9,6 +9,7 @@ from tracker.cases.terminations import (
     TerminationRequest,
     apply_termination,
     list_terminations,
+    preview_termination,
     set_state,
 )
 from tracker.cli.common import NowOption, actor, make_app, parse_date, table
@@ -17,10 +18,6 @@ from tracker.store.db import session_scope
 from tracker.store.models import TerminationState
 
 terminations_app = typer.Typer(help="Program-wide terminations of parole.", no_args_is_help=True)
-
-
-class _DryRun(Exception):
-    """Undoes a termination after counting what it would move."""
 
 
 @terminations_app.command("add")
@@ -49,14 +46,12 @@ def terminations_add(
         except_form=except_pending,
         except_filed_by=parse_date(filed_by, "--filed-by"),
     )
-    try:
-        with session_scope(app.engine) as session:
-            outcome = apply_termination(session, request, app.policies, instant, actor())
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
+    if dry_run:
+        outcome = preview_termination(app.engine, request, app.policies, instant, actor())
         _print(outcome, "Dry run, nothing changed. The termination would move")
         return
+    with session_scope(app.engine) as session:
+        outcome = apply_termination(session, request, app.policies, instant, actor())
     _print(outcome, f"Termination {outcome.termination_id} recorded. It moved")
 
 

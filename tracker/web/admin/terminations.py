@@ -5,16 +5,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from tracker.bootstrap import App
-from tracker.cases.termination_preview import already_recorded, preview_termination
 from tracker.cases.terminations import (
     TerminationOutcome,
     TerminationRequest,
     apply_termination,
     list_terminations,
+    preview_termination,
     set_state,
 )
 from tracker.clock import local_today
@@ -68,16 +67,6 @@ def read_request(fields: Fields) -> TerminationRequest:
     )  # fmt: skip
 
 
-def refuse_twice(session: Session, wanted: TerminationRequest) -> None:
-    """InvalidInputError if this very termination is already recorded."""
-    same = already_recorded(session, wanted)
-    if same is not None:
-        raise InvalidInputError(
-            f"Termination {same.id} already records this: {wanted.program} parole ending "
-            f"{wanted.effective} under {wanted.citation}. Nothing was changed."
-        )
-
-
 def summary(outcome: TerminationOutcome) -> str:
     """The counts in words, as the CLI gives them."""
     cases = "case" if outcome.considered == 1 else "cases"
@@ -109,13 +98,10 @@ def terminations_routes(app: App, auth: AdminAuth) -> APIRouter:
     # Recording or previewing a termination recomputes every case of a program: it runs
     # in a worker thread, so feeds and Twilio's webhooks are not kept waiting meanwhile.
     def dry_run(wanted: TerminationRequest, actor: str) -> TerminationOutcome:
-        with session_scope(app.engine) as session:
-            refuse_twice(session, wanted)
         return preview_termination(app.engine, wanted, app.policies, app.clock.now(), actor)
 
     def apply(wanted: TerminationRequest, actor: str) -> TerminationOutcome:
         with session_scope(app.engine) as session:
-            refuse_twice(session, wanted)
             return apply_termination(session, wanted, app.policies, app.clock.now(), actor)
 
     def court_order(
@@ -125,12 +111,6 @@ def terminations_routes(app: App, auth: AdminAuth) -> APIRouter:
             current = session.get(ProgramTermination, termination_id)
             if current is None:
                 raise HTTPException(404, f"There is no termination {termination_id}.")
-            if state == TerminationState.LIFTED and current.state != TerminationState.STAYED:
-                # The service would mark a never-stayed termination "lifted"; refuse here.
-                raise FieldError(
-                    "citation", "Court order",
-                    f"termination {termination_id} is not stayed, so there is no stay to lift.",
-                )  # fmt: skip
             return set_state(
                 session, termination_id, state, reason, app.policies, app.clock.now(), actor
             )
