@@ -6,7 +6,8 @@ from typing import Annotated
 import typer
 
 from tracker.cli.common import actor, make_app, table
-from tracker.feeds.tokens import Issued, issue, list_tokens, revoke, rotate
+from tracker.feeds.listing import feed_lines, feed_urls
+from tracker.feeds.tokens import Issued, issue, revoke, rotate
 from tracker.store.db import session_scope
 
 feeds_app = typer.Typer(
@@ -40,9 +41,9 @@ def feeds_list() -> None:
     app = make_app()
     with session_scope(app.engine) as session:
         rows = [
-            [str(t.id), owner, t.privacy, _when(t.created_at), _when(t.last_used_at),
+            [str(t.id), t.owner, t.privacy, _when(t.created_at), _when(t.last_used_at),
              _when(t.revoked_at)]
-            for t, owner in list_tokens(session)
+            for t in feed_lines(session)
         ]  # fmt: skip
     headers = ["id", "calendar of", "privacy", "created", "last used", "revoked"]
     typer.echo(table(headers, rows) if rows else "No feeds.")
@@ -67,8 +68,7 @@ def feeds_rotate(token_id: Annotated[int, typer.Argument(metavar="ID")]) -> None
 
 
 def _print_urls(base: str, issued: Issued) -> None:
-    url = f"{base}/feeds/{issued.token}.ics"
-    webcal = "webcal://" + url.split("://", 1)[1]
+    url, webcal = feed_urls(base, issued.token)
     typer.echo(f"Feed {issued.row.id} ({issued.row.privacy}). Subscribe with:")
     typer.echo(f"  {url}")
     typer.echo(f"  {webcal}")

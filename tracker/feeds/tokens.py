@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from tracker.cases.repository import find_case
 from tracker.errors import InvalidInputError, NotFoundError
 from tracker.secret_tokens import digest, new_token
 from tracker.store import audit
-from tracker.store.models import Case, FeedToken, Representative
+from tracker.store.models import FeedToken, Representative
 
 PRIVACY_LEVELS = ("minimal", "full")
 
@@ -94,18 +94,3 @@ def rotate(session: Session, token_id: int, now: datetime, actor: str) -> Issued
     audit.record(session, at=now, actor=actor, action="feed.rotated", entity="feed_token",
                  entity_id=row.id, replaces=token_id)  # fmt: skip
     return Issued(token, row)
-
-
-def list_tokens(session: Session) -> list[tuple[FeedToken, str]]:
-    """Every token, newest first, with whose calendar it is (email or case reference)."""
-    rows = session.exec(select(FeedToken).order_by(col(FeedToken.id).desc())).all()
-    listed = []
-    for row in rows:
-        if row.representative_id is not None:
-            rep = session.get(Representative, row.representative_id)
-            owner = rep.email if rep else "?"
-        else:
-            case = session.get(Case, row.case_id)
-            owner = f"case {case.external_id}" if case else "?"
-        listed.append((row, owner))
-    return listed
