@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, UnaryExpression, false, true, union
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -173,10 +174,19 @@ def _order(sort: Sort) -> tuple[UnaryExpression[Any], ...]:
 
 
 def _after(sort: Sort, cursor: Cursor) -> ColumnElement[bool]:
-    # Written as `key >= k AND (key > k OR id > i)`: the first half bounds the index
-    # range, on SQLite and PostgreSQL alike; the second skips the rows already shown.
     key = col(Case.external_id) if sort == Sort.EXTERNAL_ID else col(Case.end_date)
-    if sort == Sort.END_DESC:
+    return after_key(key, cursor, descending=sort == Sort.END_DESC)
+
+
+def after_key(
+    key: Mapped[str] | Mapped[date], cursor: Cursor, *, descending: bool = False
+) -> ColumnElement[bool]:
+    """Cases past `cursor` in the order (`key`, case id), for the next keyset page.
+
+    Written as `key >= k AND (key > k OR id > i)`: the first half bounds the index range,
+    on SQLite and PostgreSQL alike; the second skips the rows already shown.
+    """
+    if descending:
         return (key <= cursor.key) & ((key < cursor.key) | (col(Case.id) < cursor.case_id))
     return (key >= cursor.key) & ((key > cursor.key) | (col(Case.id) > cursor.case_id))
 

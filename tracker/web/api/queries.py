@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from tracker.accounts.users import Caller
+from tracker.cases.listing import Cursor, after_key
 from tracker.cases.repository import ExpiringCase, expiring_query, next_deadlines
 from tracker.domain.model import Program, Status
 from tracker.errors import InvalidInputError, NotFoundError
@@ -111,10 +112,7 @@ def expiring_page(
     )
     if cursor is not None:
         last_end, last_id = decode_cursor(cursor, "expiring", [date.fromisoformat, int])
-        query = query.where(
-            (col(Case.end_date) > last_end)
-            | ((col(Case.end_date) == last_end) & (col(Case.id) > last_id))
-        )
+        query = query.where(after_key(col(Case.end_date), Cursor(last_end, last_id)))
     found = list(session.exec(query.limit(limit + 1)).all())
     more = len(found) > limit
     found = found[:limit]
