@@ -9,16 +9,12 @@ phone number may appear in it unmasked.
 
 import json
 import math
-import os
 import re
-import shutil
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,11 +25,9 @@ from sqlmodel import col
 
 from tests.fakes.twilio_server import FakeTwilioServer
 from tracker.bootstrap import App
-from tracker.clock import FixedClock
 from tracker.domain.model import Program, Status
 from tracker.jobs.exclusive import SLACK_FRACTION, claim_name
 from tracker.jobs.scheduler import EVERY_SECONDS
-from tracker.settings import load_settings
 from tracker.store import blind
 from tracker.store.db import session_scope
 from tracker.store.models import (
@@ -46,13 +40,13 @@ from tracker.store.models import (
     WorkerHeartbeat,
 )
 
-from ..conftest import KEYRING, NOW, ROOT
+from ..conftest import KEYRING, NOW
+from .worker_support import Process, Workers, stop, workers
 
 ALERTS = 10_000
 WORKERS = 3
 # Pacing off: the test is about sharing the work, not about the policy's rate.
 RATE_PER_SECOND = 100_000
-TRACKER = Path(sys.executable).with_name("tracker")
 # A slow two-core machine sends the lot in about a minute; this bounds a hung run.
 RUN_TIMEOUT = 300.0
 STOP_TIMEOUT = 60.0
@@ -127,30 +121,24 @@ def seed(engine: Engine, count: int) -> None:
 
 @dataclass
 class Fleet:
-    """The database, the fake Twilio server, and the worker processes with their logs."""
+    """Worker processes sharing one database and the fake Twilio, with their logs."""
 
-    app: App
-    twilio: FakeTwilioServer
-    env: dict[str, str]
-    folder: Path
-    processes: list[tuple[subprocess.Popen[bytes], Path]]
+    crew: Workers
+    processes: list[Process] = field(default_factory=list)
+
+    @property
+    def app(self) -> App:
+        return self.crew.app
+
+    @property
+    def twilio(self) -> FakeTwilioServer:
+        return self.crew.twilio
 
     def start(self, count: int) -> None:
-        for number in range(count):
-            log = self.folder / f"worker-{number}.log"
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    [str(TRACKER), "worker", "--now", NOW.isoformat()],
-                    env=self.env,
-                    cwd=self.folder,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            self.processes.append((process, log))
+        self.processes += [self.crew.worker(NOW) for _ in range(count)]
 
     def outputs(self) -> list[str]:
-        return [log.read_text(encoding="utf-8", errors="replace") for _, log in self.processes]
+        return [process.output() for process in self.processes]
 
     def count(self, *states: AlertState) -> int:
         with self.app.engine.connect() as connection:
@@ -165,62 +153,28 @@ class Fleet:
     def wait_until_sent(self) -> None:
         deadline = time.monotonic() + RUN_TIMEOUT
         while self.count(AlertState.PLANNED, AlertState.SENDING):
-            for (process, _), output in zip(self.processes, self.outputs(), strict=True):
-                assert process.poll() is None, output[-3000:]
+            for process in self.processes:
+                assert process.popen.poll() is None, process.output()[-3000:]
             assert time.monotonic() < deadline, f"{self.count(AlertState.SENT)} sent in time"
             time.sleep(1.0)
 
     def stop(self) -> list[int]:
-        for process, _ in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        return [process.wait(timeout=STOP_TIMEOUT) for process, _ in self.processes]
-
-    def kill(self) -> None:
-        for process, _ in self.processes:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=10)
+        for process in self.processes:
+            if process.popen.poll() is None:
+                process.popen.send_signal(signal.SIGTERM)
+        return [process.popen.wait(timeout=STOP_TIMEOUT) for process in self.processes]
 
 
 @pytest.fixture
 def fleet(database_url: str, tmp_path: Path) -> Iterator[Fleet]:
-    config = tmp_path / "config"
-    shutil.copytree(ROOT / "config", config)
-    reminders = config / "reminders.toml"
-    text, count = re.subn(
-        r"(?m)^rate_per_second = .*$",
-        f"rate_per_second = {RATE_PER_SECOND}",
-        reminders.read_text(encoding="utf-8"),
-    )
-    assert count == 1
-    reminders.write_text(text, encoding="utf-8")
-    app = App(load_settings(database_url=database_url, config_dir=config), FixedClock(NOW))
-    twilio = FakeTwilioServer(clock=lambda: NOW).start()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TWILIO_", "SMS_", "DATABASE_", "CONFIG_", "ENVIRONMENT", "LOG_"))
-    }
-    env |= {
-        "DATABASE_URL": database_url,
-        "CONFIG_DIR": str(config),
-        "PUBLIC_BASE_URL": "http://testserver",
-        "SMS_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": twilio.account_sid,
-        "TWILIO_AUTH_TOKEN": twilio.auth_token,
-        "TWILIO_FROM_NUMBER": twilio.from_number,
-        "TWILIO_API_BASE_URL": twilio.base_url,
-        "LOG_FORMAT": "json",
-    }
-    fleet = Fleet(app, twilio, env, tmp_path, [])
-    try:
-        yield fleet
-    finally:
-        fleet.kill()
-        twilio.stop()
-        app.engine.dispose()
-    assert not twilio.errors, f"the fake Twilio server failed: {twilio.errors!r}"
+    with workers(database_url, tmp_path, rate_per_second=RATE_PER_SECOND) as crew:
+        crew.env["LOG_FORMAT"] = "json"
+        fleet = Fleet(crew)
+        try:
+            yield fleet
+        finally:
+            for process in fleet.processes:
+                stop(process)
 
 
 def log_entries(output: str) -> list[dict[str, Any]]:
@@ -299,7 +253,8 @@ def test_it_stops_cleanly_on_a_repeated_sigterm_and_takes_its_heartbeat_along(
     # Every answer held a while: the worker is mid-send when the signals come.
     fleet.twilio.delay_next(0.5, times=20)
     fleet.start(1)
-    [(process, _)] = fleet.processes
+    [worker] = fleet.processes
+    process = worker.popen
     deadline = time.monotonic() + STOP_TIMEOUT
     while not fleet.twilio.wait_for_sent(1, timeout=0.2):
         assert process.poll() is None, fleet.outputs()[0]

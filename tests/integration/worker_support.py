@@ -254,7 +254,7 @@ def workers(
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("TWILIO_", "SMS_", "DATABASE_", "CONFIG_", "ENVIRONMENT"))
+        if not key.startswith(("TWILIO_", "SMS_", "DATABASE_", "CONFIG_", "ENVIRONMENT", "LOG_"))
     }
     env |= {
         "DATABASE_URL": database_url,
