@@ -9,13 +9,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 import tracker.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from tracker.domain.rules import RuleSet
 from tracker.importer.service import ImportOptions, import_file
 from tracker.policies import Policies
-from tracker.store.db import make_engine
+from tracker.store import audit
+from tracker.store.db import make_engine, session_scope
 from tracker.store.migrate import alembic_config, upgrade
 
 from ..conftest import KEYRING, NOW, SHARED, table_counts
@@ -109,3 +111,29 @@ def test_it_migrates_an_empty_sqlite_file_to_the_models(tmp_path: Path) -> None:
         assert schema_diff(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_database_refuses_to_change_or_delete_an_audit_row(migrated: Engine) -> None:
+    with session_scope(migrated) as session:
+        audit.record(session, at=NOW, actor="test", action="case.viewed", entity="case",
+                     entity_id=1)  # fmt: skip
+    before = table_rows(migrated, "audit_event")
+    for statement in (
+        "UPDATE audit_event SET actor = 'someone else'",
+        "DELETE FROM audit_event",
+    ):
+        with (
+            pytest.raises(DBAPIError, match="audit_event rows are append-only"),
+            migrated.begin() as connection,
+        ):
+            connection.execute(text(statement))
+    assert table_rows(migrated, "audit_event") == before
+    with session_scope(migrated) as session:  # appending still works
+        audit.record(session, at=NOW, actor="test", action="case.viewed", entity="case",
+                     entity_id=2)  # fmt: skip
+    assert len(table_rows(migrated, "audit_event")) == 2
+
+
+def table_rows(engine: Engine, name: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        return [tuple(r) for r in connection.execute(text(f'SELECT * FROM "{name}" ORDER BY id'))]
