@@ -2,11 +2,13 @@
 
 Changes to a case re-plan it at once; this sweep only brings in reminders whose day has
 come within reach. It remembers how far it has planned (`job_state`), so a normal pass
-reads a day's worth of deadlines through the act-by index, and a pass after downtime
-looks back as far as it was away.
+reads a day's worth of deadlines through the act-by index, plans only the cases with a
+reminder due since its last horizon, and a pass after downtime looks back as far as it
+was away.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, union
@@ -14,8 +16,8 @@ from sqlmodel import Session, col, select
 
 from tracker.alerts.compose import Composer, DeadlineView
 from tracker.alerts.planner import can_text, plan_case
-from tracker.alerts.policy import ReminderPolicy
-from tracker.domain.model import DeadlineKind
+from tracker.alerts.policy import ReminderPolicy, reminder_due
+from tracker.domain.model import DeadlineKind, Status
 from tracker.store.db import session_scope
 from tracker.store.models import Alert, Case, DeadlineRow, JobState, Parolee, must_id
 
@@ -23,12 +25,15 @@ JOB = "plan"
 BATCH = 500
 # Reminder dates are local; no zone is a day away from UTC, so one day each side covers them.
 MARGIN = timedelta(days=1)
+# A deadline that may need a reminder: its kind and act-by date.
+Due = tuple[DeadlineKind, date]
 
 
 def plan_due(engine: Engine, composer: Composer, now: datetime) -> int:
     """Plan every reminder newly within the horizon; return how many alerts were added."""
     policy = composer.policy
     until = now.date() + timedelta(days=policy.plan_horizon_days)
+    horizon = now + timedelta(days=policy.plan_horizon_days)
     with session_scope(engine) as session:
         state = session.get(JobState, JOB) or JobState(name=JOB)
         # After downtime, look back to where the last pass stopped; a first pass looks
@@ -36,26 +41,58 @@ def plan_due(engine: Engine, composer: Composer, now: datetime) -> int:
         start = state.planned_through or now.date() - timedelta(days=policy.catch_up_days)
         if start >= until:
             return 0
+        window = Window(after=state.planned_until, horizon=horizon)
         due = deadlines_due_between(session, start, until, policy)
     case_ids = sorted(due)
     added = 0
     for first in range(0, len(case_ids), BATCH):
         with session_scope(engine) as session:
             batch = case_ids[first : first + BATCH]
-            added += _plan_batch(session, batch, due, composer, now)
+            added += _plan_batch(session, batch, due, composer, now, window)
     with session_scope(engine) as session:
         state = session.get(JobState, JOB) or JobState(name=JOB)
-        state.planned_through, state.last_run_at = until, now
+        state.planned_through, state.planned_until, state.last_run_at = until, horizon, now
         session.add(state)
     return added
+
+
+@dataclass(frozen=True)
+class Window:
+    """The reminders a pass is for: due after the last pass's horizon (`after`; None when
+    unknown, as on a first pass), up to this pass's `horizon`."""
+
+    after: datetime | None
+    horizon: datetime
+
+    def wants(
+        self, parolee: Parolee, status: Status, due: set[Due], policy: ReminderPolicy
+    ) -> bool:
+        """Whether one of the case's `due` deadlines has a reminder in the window.
+
+        The act-by ranges read from the database are a day wider on each side than the
+        pass (they are dates; reminders are instants in each person's zone): this keeps
+        the cases those margins bring in, but whose reminders an earlier pass planned
+        already, from being planned all over again.
+        """
+        for kind, act_by in due:
+            if not policy.reminds(kind, status):
+                continue
+            if self.after is None:
+                return True
+            for offset in policy.offsets[kind]:
+                when = reminder_due(act_by, offset, parolee.timezone, policy)
+                if self.after < when <= self.horizon:
+                    return True
+        return False
 
 
 def _plan_batch(
     session: Session,
     case_ids: list[int],
-    due: dict[int, set[DeadlineKind]],
+    due: dict[int, set[Due]],
     composer: Composer,
     now: datetime,
+    window: Window,
 ) -> int:
     """Plan the cases of a batch that can get one of their due reminders, reading their
     deadlines and alerts in one query each rather than two per case.
@@ -70,7 +107,7 @@ def _plan_batch(
         for case, parolee in session.exec(
             select(Case, Parolee).join(Parolee).where(col(Case.id).in_(case_ids))
         ).all()
-        if can_text(parolee) and any(policy.reminds(k, case.status) for k in due[must_id(case.id)])
+        if can_text(parolee) and window.wants(parolee, case.status, due[must_id(case.id)], policy)
     ]
     ids = [must_id(case.id) for case, _ in cases]
     deadlines: dict[int, list[DeadlineView]] = defaultdict(list)
@@ -94,9 +131,9 @@ def _plan_batch(
 
 def deadlines_due_between(
     session: Session, start: date, until: date, policy: ReminderPolicy
-) -> dict[int, set[DeadlineKind]]:
+) -> dict[int, set[Due]]:
     """Cases with a deadline whose reminder date (act-by less an offset of its kind) is in
-    (start, until], and the kinds of those deadlines.
+    (start, until], give or take a day, and the kinds and act-by dates of those deadlines.
 
     Index ranges of act-by only, one per offset, joined by UNION: given an OR of ranges
     under DISTINCT, SQLite scans every deadline; and a join to the cases here would have
@@ -107,7 +144,7 @@ def deadlines_due_between(
         for offset in days:
             kinds_by_offset[offset].append(kind)
     ranges = [
-        select(DeadlineRow.case_id, DeadlineRow.kind).where(
+        select(col(DeadlineRow.case_id), col(DeadlineRow.kind), col(DeadlineRow.act_by)).where(
             col(DeadlineRow.act_by).between(
                 start + timedelta(days=offset) - MARGIN, until + timedelta(days=offset) + MARGIN
             ),
@@ -116,7 +153,7 @@ def deadlines_due_between(
         )
         for offset, kinds in sorted(kinds_by_offset.items())
     ]
-    due: dict[int, set[DeadlineKind]] = defaultdict(set)
-    for case_id, kind in session.execute(union(*ranges)):
-        due[case_id].add(kind)
+    due: dict[int, set[Due]] = defaultdict(set)
+    for case_id, kind, act_by in session.execute(union(*ranges)):
+        due[case_id].add((DeadlineKind(kind), act_by))
     return due

@@ -334,8 +334,10 @@ class JobState(SQLModel, table=True):
     __tablename__ = "job_state"
 
     name: str = Field(primary_key=True, max_length=64)
-    # The planner sweep has planned every reminder whose local date is on or before this.
+    # The planner sweep has planned every reminder whose local date is on or before this...
     planned_through: dt.date | None = None
+    # ...and, exactly, every reminder due at or before this instant (its last horizon).
+    planned_until: datetime | None = instant(default=None, nullable=True)
     last_run_at: datetime | None = instant(default=None, nullable=True)
 
 

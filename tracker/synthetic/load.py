@@ -196,9 +196,10 @@ def _mark_planned(engine: Engine, policies: Policies, now: datetime) -> None:
     worker had been running: the next sweep plans one new day, not two weeks of catch-up."""
     if policies.reminders is None:
         return
-    until = now.date() + timedelta(days=policies.reminders.policy.plan_horizon_days)
+    horizon = timedelta(days=policies.reminders.policy.plan_horizon_days)
+    until = now.date() + horizon
     with session_scope(engine) as session:
         state = session.get(JobState, JOB) or JobState(name=JOB)
         if state.planned_through is None or state.planned_through < until:
-            state.planned_through = until
+            state.planned_through, state.planned_until = until, now + horizon
             session.add(state)
