@@ -59,6 +59,7 @@ from tests.benchmarks.scale_support import (  # noqa: E402
     full_scans,
     logging_queries,
     next_day,
+    record_horizon,
     send_everything_due,
     timed,
 )
@@ -151,6 +152,7 @@ def prepare(backend: str, size: int, args: argparse.Namespace) -> tuple[App, lis
     if have > size or (have and not args.reuse):
         raise SystemExit(f"{url} holds {have:,} synthetic cases, not {size:,}")
     if have == size:
+        record_horizon(app)
         return app, [("synthetic cases", f"{size:,} (reused)", "")]
     progress = import_bench.progress_printer(size - have)
     report = generate(

@@ -63,6 +63,18 @@ def next_day(app: App) -> datetime:
     return datetime.combine(day, clock_time(MADE_AT.hour), UTC)
 
 
+def record_horizon(app: App) -> None:
+    """Give a database made before migration 0011 the sweep's horizon instant, as the pass
+    that planned it through its date (at MADE_AT's time of day) would have recorded."""
+    with session_scope(app.engine) as session:
+        state = session.get(JobState, JOB)
+        if state is not None and state.planned_through and state.planned_until is None:
+            state.planned_until = datetime.combine(
+                state.planned_through, clock_time(MADE_AT.hour), UTC
+            )
+            session.add(state)
+
+
 def send_everything_due(engine: Engine, now: datetime) -> int:
     """Mark every planned alert due before `now` as sent, as yesterday's dispatcher
     would have left them; return how many."""
