@@ -64,6 +64,7 @@ from tests.benchmarks.scale_support import (  # noqa: E402
     timed,
 )
 from tracker.accounts.users import Caller  # noqa: E402
+from tracker.alerts.planner import textable  # noqa: E402
 from tracker.alerts.policy import ReminderPolicy  # noqa: E402
 from tracker.alerts.sweep import deadlines_due_between, plan_due  # noqa: E402
 from tracker.bootstrap import App  # noqa: E402
@@ -190,15 +191,8 @@ def naive_cases(engine: Engine, policy: ReminderPolicy, start: date, until: date
     """Every case read once, with its person and deadlines, and tested in Python: the
     cases of people we may text with a reminder date (act-by less an offset of its kind,
     reminded in the case's status) in (start, until]."""
-    textable = sa.and_(
-        col(Parolee.sms_consent_at).is_not(None),
-        col(Parolee.sms_consent_withdrawn_at).is_(None),
-        col(Parolee.phone).is_not(None),
-        col(Parolee.unreachable_at).is_(None),
-        col(Parolee.sms_paused_at).is_(None),
-    )
     query = (
-        sa.select(col(DeadlineRow.case_id), col(Case.status), textable, col(DeadlineRow.kind),
+        sa.select(col(DeadlineRow.case_id), col(Case.status), textable(), col(DeadlineRow.kind),
                   col(DeadlineRow.act_by), col(DeadlineRow.cancelled_at))
         .join(Parolee, col(Parolee.id) == Case.parolee_id)
         .join(DeadlineRow, col(DeadlineRow.case_id) == Case.id)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
 from tracker.alerts.compose import Composer, DeadlineView
@@ -62,6 +63,18 @@ def can_text(parolee: Parolee) -> bool:
         and parolee.phone is not None
         and parolee.unreachable_at is None
         and parolee.sms_paused_at is None
+    )
+
+
+def textable() -> ColumnElement[bool]:
+    """`can_text` in SQL, for a query that joins Parolee (a stored phone is ciphertext, but
+    its absence is NULL all the same)."""
+    return and_(
+        col(Parolee.sms_consent_at).is_not(None),
+        col(Parolee.sms_consent_withdrawn_at).is_(None),
+        col(Parolee.phone).is_not(None),
+        col(Parolee.unreachable_at).is_(None),
+        col(Parolee.sms_paused_at).is_(None),
     )
 
 

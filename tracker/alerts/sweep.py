@@ -11,11 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import Engine, union
 from sqlmodel import Session, col, select
 
 from tracker.alerts.compose import Composer, DeadlineView
-from tracker.alerts.planner import can_text, plan_case
+from tracker.alerts.planner import plan_case, textable
 from tracker.alerts.policy import ReminderPolicy, reminder_due
 from tracker.domain.model import DeadlineKind, Status
 from tracker.store.db import session_scope
@@ -64,9 +65,7 @@ class Window:
     after: datetime | None
     horizon: datetime
 
-    def wants(
-        self, parolee: Parolee, status: Status, due: set[Due], policy: ReminderPolicy
-    ) -> bool:
+    def wants(self, zone: str, status: Status, due: set[Due], policy: ReminderPolicy) -> bool:
         """Whether one of the case's `due` deadlines has a reminder in the window.
 
         The act-by ranges read from the database are a day wider on each side than the
@@ -80,7 +79,7 @@ class Window:
             if self.after is None:
                 return True
             for offset in policy.offsets[kind]:
-                when = reminder_due(act_by, offset, parolee.timezone, policy)
+                when = reminder_due(act_by, offset, zone, policy)
                 if self.after < when <= self.horizon:
                     return True
         return False
@@ -102,13 +101,14 @@ def _plan_batch(
     sweep has nothing to do for either.
     """
     policy = composer.policy
-    cases = [
-        (case, parolee)
-        for case, parolee in session.exec(
-            select(Case, Parolee).join(Parolee).where(col(Case.id).in_(case_ids))
-        ).all()
-        if can_text(parolee) and window.wants(parolee, case.status, due[must_id(case.id)], policy)
-    ]
+    # Plain columns first: most candidates need nothing, and loading a person decrypts them.
+    candidates = session.execute(
+        sa.select(col(Case.id), col(Case.status), col(Parolee.timezone))
+        .join(Parolee, col(Parolee.id) == Case.parolee_id)
+        .where(col(Case.id).in_(case_ids), textable())
+    ).all()
+    wanted = [i for i, status, zone in candidates if window.wants(zone, status, due[i], policy)]
+    cases = session.exec(select(Case, Parolee).join(Parolee).where(col(Case.id).in_(wanted))).all()
     ids = [must_id(case.id) for case, _ in cases]
     deadlines: dict[int, list[DeadlineView]] = defaultdict(list)
     for row in session.exec(
