@@ -27,7 +27,16 @@ from tracker.feeds.tokens import Issued, issue, revoke, rotate
 from tracker.importer.service import ImportOptions, import_file
 from tracker.settings import load_settings
 from tracker.store.db import session_scope
-from tracker.store.models import Case, DeadlineRow, FeedToken, Representative
+from tracker.store.models import (
+    Case,
+    DeadlineRow,
+    FeedToken,
+    NoticeKind,
+    Representative,
+    StaffNotice,
+    must_id,
+)
+from tracker.uscis.history import resolve_notice
 from tracker.web.app import create_app
 
 from ..conftest import NOW, ROOT, SHARED
@@ -678,3 +687,47 @@ def test_it_answers_if_modified_since_with_200_when_a_case_arrives(world: World)
 
     again = world.get(token, {"If-Modified-Since": first.headers["last-modified"]})
     assert again.status_code == 200, "Last-Modified did not move when the case arrived"
+
+
+# --- USCIS requests for evidence -----------------------------------------------------------
+
+
+def test_it_shows_a_uscis_rfe_response_date_until_it_is_dealt_with(world: World) -> None:
+    world.import_rows(a_row())
+    token = world.issue(rep=REP).token
+    case_id = world.case_id("C1")
+    with session_scope(world.app.engine) as session:
+        dated, undated = (
+            StaffNotice(
+                case_id=case_id, kind=NoticeKind.USCIS_RFE, message="Request for evidence.",
+                due_date=due, created_at=world.clock.now(),
+            )
+            for due in (date(2027, 1, 20), None)
+        )  # fmt: skip
+        session.add_all([dated, undated])
+        session.flush()
+        notice_id = must_id(dated.id)
+    uid = f"{case_id}-uscis-rfe-{notice_id}@parole-tracker"
+
+    events = world.events(token)
+    event = events[uid]
+    assert (event.start, event.end, event.status, event.sequence) == (
+        date(2027, 1, 20), date(2027, 1, 21), "CONFIRMED", 0,
+    )  # fmt: skip
+    assert event.summary == "Respond to USCIS request for evidence: O.K.E. (C1)"
+    assert event.description.startswith(
+        "Act by 2027-01-20. Source: USCIS case status (request for evidence). Case: "
+    )
+    assert "Request for evidence." not in unfolded(world.get(token).content)  # no USCIS text
+    assert [u for u in events if "uscis-rfe" in u] == [uid]  # none without a date
+    assert uid in world.events(world.issue(case="C1").token)
+
+    world.clock.advance(timedelta(days=1))
+    with session_scope(world.app.engine) as session:
+        resolve_notice(session, notice_id, actor="test", now=world.clock.now())
+    cancelled = world.events(token)[uid]
+    assert (cancelled.status, cancelled.sequence) == ("CANCELLED", 1)
+    assert cancelled.last_modified == world.clock.now()
+    assert cancelled.triggers == []
+    world.clock.advance(timedelta(days=31))
+    assert uid not in world.events(token)

@@ -1,16 +1,28 @@
 """What a feed holds: the deadlines of the cases a token covers, cancelled ones included
-for a while, and the cases that moved to another representative (as cancelled)."""
+for a while, the response dates of USCIS requests for evidence, and the cases that moved
+to another representative (as cancelled)."""
 
 import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
-from tracker.domain.model import DeadlineKind
 from tracker.feeds.policy import FeedPolicy
-from tracker.store.models import Case, CaseAssignment, DeadlineRow, FeedToken, Parolee
+from tracker.store.models import (
+    Case,
+    CaseAssignment,
+    DeadlineRow,
+    FeedToken,
+    NoticeKind,
+    Parolee,
+    StaffNotice,
+)
+
+RFE_RESPONSE = "uscis_rfe_response"
+RFE_SOURCE = "USCIS case status (request for evidence)"
 
 
 @dataclass(frozen=True)
@@ -21,7 +33,8 @@ class FeedItem:
     external_id: str
     full_name: str
     slot: str
-    kind: DeadlineKind
+    # A DeadlineKind, or RFE_RESPONSE for a USCIS request for evidence.
+    kind: str
     # `dt.date`: the attribute `date` would shadow the type for the lines below it.
     date: dt.date
     act_by: dt.date
@@ -49,13 +62,15 @@ def feed_items(
         .join(Parolee, col(Parolee.id) == Case.parolee_id)
         .where(recent)
     )  # fmt: skip
+    notices = _rfe_responses(since)
+
+    def fetch(where: sa.ColumnElement[bool]) -> list[FeedItem]:
+        found = [*session.execute(rows.where(where)), *session.execute(notices.where(where))]
+        return [FeedItem(*row) for row in found]
+
     if token.case_id is not None:
-        current = session.execute(rows.where(col(Case.id) == token.case_id)).all()
-        return sorted((FeedItem(*row) for row in current), key=_order)
-    current = session.execute(
-        rows.where(col(Case.representative_id) == token.representative_id)
-    ).all()
-    items = [FeedItem(*row) for row in current]
+        return sorted(fetch(col(Case.id) == token.case_id), key=_order)
+    items = fetch(col(Case.representative_id) == token.representative_id)
     # A case that left this representative stays, cancelled, until clients have dropped it.
     left = session.exec(
         select(CaseAssignment.case_id, CaseAssignment.unassigned_at).where(
@@ -66,11 +81,32 @@ def feed_items(
     held = {item.case_id for item in items}
     moved = {case_id: at for case_id, at in left if case_id not in held and at is not None}
     if moved:
-        gone = [
-            FeedItem(*row) for row in session.execute(rows.where(col(Case.id).in_(list(moved))))
-        ]
+        gone = fetch(col(Case.id).in_(list(moved)))
         items += [_moved_away(item, moved[item.case_id]) for item in gone]
     return sorted(items, key=_order)
+
+
+def _rfe_responses(since: datetime) -> sa.Select[tuple[Any, ...]]:
+    """Requests for evidence whose response date USCIS stated, as feed rows: open ones, and
+    for a while those marked dealt with (cancelled, a sequence higher)."""
+    resolved = col(StaffNotice.resolved_at).is_not(None)
+    return (
+        sa.select(
+            col(Case.id), col(Case.external_id), col(Parolee.full_name),
+            sa.literal("uscis-rfe-") + sa.cast(col(StaffNotice.id), sa.String),
+            sa.literal(RFE_RESPONSE), col(StaffNotice.due_date), col(StaffNotice.due_date),
+            sa.literal(RFE_SOURCE), sa.case((resolved, 1), else_=0),
+            sa.func.coalesce(col(StaffNotice.resolved_at), col(StaffNotice.created_at)),
+            resolved,
+        )
+        .join(Case, col(Case.id) == StaffNotice.case_id)
+        .join(Parolee, col(Parolee.id) == Case.parolee_id)
+        .where(
+            col(StaffNotice.kind) == NoticeKind.USCIS_RFE,
+            col(StaffNotice.due_date).is_not(None),
+            or_(~resolved, col(StaffNotice.resolved_at) >= since),
+        )
+    )  # fmt: skip
 
 
 def _moved_away(item: FeedItem, at: datetime) -> FeedItem:

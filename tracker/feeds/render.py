@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 
 from tracker.feeds.policy import FeedPolicy
-from tracker.feeds.query import FeedItem
+from tracker.feeds.query import RFE_RESPONSE, FeedItem
 
 PRODID = "-//Parole Tracker//Calendar feed//EN"
 UID_DOMAIN = "parole-tracker"
@@ -25,6 +25,7 @@ LABELS = {
     "work_permit_expiry": "Work permit expires",
     "cuban_adjustment_eligible": "Cuban Adjustment: one year of presence",
     "tps_registration_closes": "TPS registration closes",
+    RFE_RESPONSE: "Respond to USCIS request for evidence",
 }
 
 
@@ -68,13 +69,14 @@ def _uid(item: FeedItem) -> str:
 
 def _summary(item: FeedItem, privacy: str) -> str:
     who = item.full_name if privacy == "full" else initials(item.full_name)
-    return f"{LABELS.get(item.kind.value, item.kind.value)}: {who} ({item.external_id})"
+    return f"{LABELS.get(item.kind, item.kind)}: {who} ({item.external_id})"
 
 
 def _event(item: FeedItem, privacy: str, policy: FeedPolicy, admin_url: str) -> Event:
     link = f"{admin_url}/cases/{item.case_id}"
+    basis = "Source" if item.kind == RFE_RESPONSE else "Rule"
     description = (
-        f"Act by {item.act_by.isoformat()}. Rule: {item.citation}. Case: {link}\n"
+        f"Act by {item.act_by.isoformat()}. {basis}: {item.citation}. Case: {link}\n"
         "Information, not legal advice."
     )
     event = Event.new(

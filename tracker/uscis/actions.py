@@ -7,8 +7,8 @@
   new grant, whose expiry date only the approval notice (I-797) gives: USCIS's status text
   never states it, so the grant is never recorded from here.
 - rfe: a notice, with the response date when USCIS's description states one. It is not a
-  deadline of the rules (those derive from grants, arrival and filings): the date is on
-  the notice for the representative to calendar.
+  deadline of the rules (those derive from grants, arrival and filings): the calendar
+  feeds show the notice's date as an event until it is marked dealt with.
 - appointment: a notice to make sure the person attends.
 - received, transferred, other: the history only.
 
