@@ -5,7 +5,6 @@ ConfigError with the file, the line and the reason: a missing or extra key (agai
 `en.toml`), an unknown placeholder, a missing label, a keyword that means two things.
 """
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -71,20 +70,22 @@ def parse_language(
 ) -> LanguageFile:
     """Check one language file; `reference` is the English file (None for English itself)."""
     data = parse_toml(text, source)
-    where = _Where(text, source)
+    where = TomlLocator(text, source)
     for key in data:
         if key not in _TOP_LEVEL + _OPTIONAL:
-            raise where.top(key, "unknown top-level key")
+            raise where.error(None, None, key, "unknown top-level key")
     for key in _TOP_LEVEL:
         if key not in data:
             raise ConfigError(source, None, f"missing required key {key!r}")
     if data["language"] != code:
-        raise where.top("language", f"must be {code!r}, the name of the file")
+        raise where.error(None, None, "language", f"must be {code!r}, the name of the file")
     babel_locale = _string(data["babel_locale"], where, None, "babel_locale")
     try:
         Locale.parse(babel_locale)
     except (UnknownLocaleError, ValueError) as exc:
-        raise where.top("babel_locale", f"unknown babel locale {babel_locale!r}") from exc
+        raise where.error(
+            None, None, "babel_locale", f"unknown babel locale {babel_locale!r}"
+        ) from exc
     expected = set(reference.messages) if reference else set(MESSAGE_KEYS)
     messages = _messages(data["messages"], where, expected)
     labels = _labels(data["labels"], where)
@@ -98,91 +99,93 @@ def parse_language(
     return LanguageFile(code, babel_locale, review, keywords, messages, labels, date_format, months)
 
 
-def _messages(raw: Any, where: "_Where", expected: set[str]) -> dict[str, str]:
+def _messages(raw: Any, where: TomlLocator, expected: set[str]) -> dict[str, str]:
     table = _table(raw, where, "messages")
     messages = _flatten(table)
     for key, text in messages.items():
         if key not in expected:
-            raise where.key("messages", key, "unknown message key (not in en.toml)")
+            raise where.key_error("messages", key, "unknown message key (not in en.toml)")
         _string(text, where, "messages", key)
         try:
             names = placeholders(text)
         except ValueError as exc:
-            raise where.key("messages", key, f"broken placeholder: {exc}") from exc
+            raise where.key_error("messages", key, f"broken placeholder: {exc}") from exc
         allowed = allowed_placeholders(key)
         for name in names:
             if name not in PLACEHOLDERS:
                 known = ", ".join(f"{{{n}}}" for n in sorted(PLACEHOLDERS))
                 reason = f"unknown placeholder {{{name}}} (known: {known})"
-                raise where.key("messages", key, reason)
+                raise where.key_error("messages", key, reason)
             if name not in allowed:
                 reason = f"placeholder {{{name}}} is not available in this message"
-                raise where.key("messages", key, reason)
+                raise where.key_error("messages", key, reason)
     missing = sorted(expected - set(messages))
     if missing:
-        raise where.table("messages", f"missing message key {missing[0]!r} (en.toml has it)")
+        raise where.table_error("messages", f"missing message key {missing[0]!r} (en.toml has it)")
     return {key: messages[key] for key in sorted(messages)}
 
 
-def _labels(raw: Any, where: "_Where") -> dict[str, str]:
+def _labels(raw: Any, where: TomlLocator) -> dict[str, str]:
     table = _table(raw, where, "labels")
     kinds = {kind.value for kind in DeadlineKind}
     for key, text in table.items():
         if key not in kinds:
-            raise where.key("labels", key, "unknown deadline kind")
+            raise where.key_error("labels", key, "unknown deadline kind")
         _string(text, where, "labels", key)
     for kind in DeadlineKind:
         if kind.value not in table:
-            raise where.table("labels", f"missing label for deadline kind {kind.value!r}")
+            raise where.table_error("labels", f"missing label for deadline kind {kind.value!r}")
     return {kind.value: table[kind.value] for kind in DeadlineKind}
 
 
 def _keywords(
-    raw: Any, where: "_Where", english: Mapping[str, frozenset[str]] | None
+    raw: Any, where: TomlLocator, english: Mapping[str, frozenset[str]] | None
 ) -> dict[str, frozenset[str]]:
     table = _table(raw, where, "keywords")
     result: dict[str, frozenset[str]] = {}
     for key, words in table.items():
         if key not in KEYWORD_INTENTS:
-            raise where.key("keywords", key, "unknown intent")
+            raise where.key_error("keywords", key, "unknown intent")
         if not isinstance(words, list) or not words:
-            raise where.key("keywords", key, "must be a non-empty list of words")
+            raise where.key_error("keywords", key, "must be a non-empty list of words")
         result[key] = frozenset(_string(word, where, "keywords", key) for word in words)
     for intent in KEYWORD_INTENTS:
         if intent not in result:
-            raise where.table("keywords", f"missing keyword list {intent!r}")
+            raise where.table_error("keywords", f"missing keyword list {intent!r}")
         required = english[intent] if english else frozenset(TWILIO_KEYWORDS[intent])
         have = {normalise_keyword(word) for word in result[intent]}
         absent = sorted(w for w in required if normalise_keyword(w) not in have)
         if absent:
             where_from = "en.toml" if english else "Twilio"
             reason = f"must include the {where_from} words {', '.join(absent)}"
-            raise where.key("keywords", intent, reason)
+            raise where.key_error("keywords", intent, reason)
     return result
 
 
-def _date_format(raw: Any, where: "_Where", babel_locale: str) -> str:
+def _date_format(raw: Any, where: TomlLocator, babel_locale: str) -> str:
     pattern = _string(raw, where, None, "date_format")
     try:
         sample = format_date(date(2026, 9, 28), pattern, locale=babel_locale)
     except (ValueError, KeyError, AttributeError) as exc:
-        raise where.top("date_format", f"not a babel date format: {exc}") from exc
+        raise where.error(None, None, "date_format", f"not a babel date format: {exc}") from exc
     if "9" in sample.replace("2026", "").replace("28", "") or "28" not in sample:
-        raise where.top("date_format", "must show the day and the month's name: 3/4 or 4/3?")
+        raise where.error(
+            None, None, "date_format", "must show the day and the month's name: 3/4 or 4/3?"
+        )
     return pattern
 
 
-def _month_names(raw: Any, where: "_Where") -> tuple[str, ...] | None:
+def _month_names(raw: Any, where: TomlLocator) -> tuple[str, ...] | None:
     if raw is None:
         return None
     if not isinstance(raw, list) or len(raw) != 12:
-        raise where.top("month_names", "must list the 12 months, January first")
+        raise where.error(None, None, "month_names", "must list the 12 months, January first")
     return tuple(_string(name, where, None, "month_names") for name in raw)
 
 
-def _review(raw: Any, where: "_Where", messages: Mapping[str, str]) -> frozenset[str]:
+def _review(raw: Any, where: TomlLocator, messages: Mapping[str, str]) -> frozenset[str]:
     if not isinstance(raw, list):
-        raise where.top("needs_review", "must be a list of keys")
+        raise where.error(None, None, "needs_review", "must be a list of keys")
     known = {
         *messages,
         *(f"labels.{kind.value}" for kind in DeadlineKind),
@@ -191,7 +194,7 @@ def _review(raw: Any, where: "_Where", messages: Mapping[str, str]) -> frozenset
     }
     for entry in raw:
         if entry not in known:
-            raise where.top("needs_review", f"unknown key {entry!r}")
+            raise where.error(None, None, "needs_review", f"unknown key {entry!r}")
     return frozenset(raw)
 
 
@@ -211,20 +214,20 @@ def _check_keyword_conflicts(
                         f"keyword {word!r} means {intent!r} here "
                         f"but {first[0]!r} in {first[1]}.toml"
                     )
-                    raise _Where(text, source).key("keywords", intent, reason)
+                    raise TomlLocator(text, source).key_error("keywords", intent, reason)
 
 
-def _table(raw: Any, where: "_Where", name: str) -> dict[str, Any]:
+def _table(raw: Any, where: TomlLocator, name: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise where.top(name, f"write {name} as a [{name}] table")
+        raise where.error(None, None, name, f"write {name} as a [{name}] table")
     return raw
 
 
-def _string(value: Any, where: "_Where", table: str | None, key: str) -> str:
+def _string(value: Any, where: TomlLocator, table: str | None, key: str) -> str:
     if not isinstance(value, str) or not value.strip():
         if table is None:
-            raise where.top(key, "must be a non-empty string")
-        raise where.key(table, key, "must be a non-empty string")
+            raise where.error(None, None, key, "must be a non-empty string")
+        raise where.key_error(table, key, "must be a non-empty string")
     return value
 
 
@@ -237,49 +240,3 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[f"{prefix}{name}"] = value
     return flat
-
-
-_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]")
-_DOTTED_KEY = re.compile(
-    r"""^\s*((?:"[^"]*"|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|[A-Za-z0-9_-]+))*)\s*="""
-)
-
-
-class _Where:
-    """Lines of top-level keys (TomlLocator) and of dotted keys inside a [table]."""
-
-    def __init__(self, text: str, source: str) -> None:
-        self.locator = TomlLocator(text, source)
-        self.lines = text.splitlines()
-        self.source = source
-
-    def top(self, key: str, reason: str) -> ConfigError:
-        return self.locator.error(None, None, key, reason)
-
-    def table(self, table: str, reason: str) -> ConfigError:
-        return ConfigError(self.source, self._header(table), reason)
-
-    def key(self, table: str, key: str, reason: str) -> ConfigError:
-        header = self._header(table)
-        line = header
-        if header is not None:
-            for number in range(header, len(self.lines)):
-                if _HEADER.match(self.lines[number]):
-                    break
-                match = _DOTTED_KEY.match(self.lines[number])
-                if match and _key_name(match.group(1)) == key:
-                    line = number + 1
-                    break
-        return ConfigError(self.source, line, f"[{table}] {key}: {reason}")
-
-    def _header(self, table: str) -> int | None:
-        for number, line in enumerate(self.lines):
-            match = _HEADER.match(line)
-            if match and match.group(1) == table:
-                return number + 1
-        return None
-
-
-def _key_name(written: str) -> str:
-    parts = re.findall(r'"([^"]*)"|([A-Za-z0-9_-]+)', written)
-    return ".".join(quoted or bare for quoted, bare in parts)

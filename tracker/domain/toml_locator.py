@@ -12,6 +12,10 @@ from tracker.errors import ConfigError
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+# A key inside a [table], perhaps dotted and quoted: `reminder.parole_expiry =`, `"fa-AF" =`.
+_DOTTED_KEY = re.compile(
+    r"""^\s*((?:"[^"]*"|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|[A-Za-z0-9_-]+))*)\s*="""
+)
 _AT_LINE = re.compile(r"\(at line (\d+)")
 
 
@@ -75,6 +79,31 @@ class TomlLocator:
         prefix = f"{where} " if where else ""
         return ConfigError(self.source, self.line_of(table, index, key), f"{prefix}{field}{reason}")
 
+    def table_error(self, table: str, reason: str) -> ConfigError:
+        """A ConfigError pointing at the header of a single `[table]`."""
+        return ConfigError(self.source, self._header(table), reason)
+
+    def key_error(self, table: str, key: str, reason: str) -> ConfigError:
+        """A ConfigError pointing at `key` (dotted for nested keys) inside a `[table]`."""
+        header = self._header(table)
+        line = header
+        if header is not None:
+            for number in range(header, len(self.lines)):
+                if _HEADER.match(self.lines[number]):
+                    break
+                match = _DOTTED_KEY.match(self.lines[number])
+                if match and _key_name(match.group(1)) == key:
+                    line = number + 1
+                    break
+        return ConfigError(self.source, line, f"[{table}] {key}: {reason}")
+
+    def _header(self, table: str) -> int | None:
+        for number, line in enumerate(self.lines):
+            match = _HEADER.match(line)
+            if match and match.group(1) == table:
+                return number + 1
+        return None
+
     def _span(self, table: str | None, index: int | None) -> tuple[int | None, int]:
         headers = [
             (n, m.group(1)) for n, line in enumerate(self.lines) if (m := _HEADER.match(line))
@@ -87,3 +116,9 @@ class TomlLocator:
         start = found[index]
         later = [n for n, _ in headers if n > start]
         return start, later[0] if later else len(self.lines)
+
+
+def _key_name(written: str) -> str:
+    """`a . "b"` -> `a.b`: a dotted key as written, as tomllib names it."""
+    parts = re.findall(r'"([^"]*)"|([A-Za-z0-9_-]+)', written)
+    return ".".join(quoted or bare for quoted, bare in parts)
