@@ -16,10 +16,12 @@ from tracker.alerts.forecast import forecast
 from tracker.bootstrap import App
 from tracker.cases.terminations import TerminationRequest, apply_termination
 from tracker.domain.model import Form, Program
+from tracker.feeds.tokens import issue
 from tracker.importer.service import ImportOptions, import_file
 from tracker.store import audit
 from tracker.store.db import session_scope
 from tracker.store.models import AuditEvent, Case, FeedToken, Role
+from tracker.web.admin.feeds_page import PAGE_SIZE as FEEDS_PAGE
 from tracker.web.app import create_app
 
 from ..conftest import NOW, table_counts
@@ -236,6 +238,27 @@ def test_a_new_feed_link_is_shown_once_serves_the_calendar_and_stops_when_revoke
         assert staff.client.get(f"/feeds/{token}.ics").status_code == 404
         again = staff.post_form("/admin/feeds/1/revoke", {})
         assert again.status_code == 422 and "already revoked" in again.text
+
+
+def test_the_feed_list_comes_a_page_at_a_time_newest_first(app: App, tmp_path: Path) -> None:
+    load(app, tmp_path)
+    with session_scope(app.engine) as session:
+        for _ in range(FEEDS_PAGE + 30):
+            issue(session, now=NOW, actor="test", case_ref="T1", privacy="minimal")
+    with browser(app, "staff@example.org", Role.STAFF) as staff:
+        shown: list[list[int]] = []
+        url: str | None = "/admin/feeds"
+        while url is not None:
+            page = staff.client.get(url)
+            assert page.status_code == 200
+            shown.append([int(n) for n in re.findall(r"<tr>\s*<td>(\d+)</td>", page.text)])
+            older = re.search(r'href="([^"]+)" rel="next">Older', page.text)
+            url = html.unescape(older.group(1)) if older else None
+        assert [len(ids) for ids in shown] == [FEEDS_PAGE, 30]
+        assert [i for ids in shown for i in ids] == list(range(FEEDS_PAGE + 30, 0, -1))
+        assert "Newest</a>" in staff.client.get("/admin/feeds?before=31").text
+        # A mangled page link shows the newest page rather than an error.
+        assert staff.client.get("/admin/feeds?before=x").status_code == 200
 
 
 def test_replacing_a_feed_link_shows_the_new_one_and_ends_the_old(app: App, tmp_path: Path) -> None:

@@ -22,16 +22,26 @@ class FeedLine:
     representative_id: int | None
 
 
-def feed_lines(session: Session, representative_id: int | None = None) -> list[FeedLine]:
-    """Every token, newest first; with `representative_id`, only that representative's."""
+def feed_lines(
+    session: Session,
+    representative_id: int | None = None,
+    *,
+    before: int | None = None,
+    limit: int | None = None,
+) -> list[FeedLine]:
+    """Tokens newest first: with `representative_id` only that representative's, with
+    `before` only older than that id, and at most `limit` of them."""
     query = (
         select(FeedToken, Representative.email, Case.external_id)
         .outerjoin(Representative, col(FeedToken.representative_id) == col(Representative.id))
         .outerjoin(Case, col(FeedToken.case_id) == col(Case.id))
         .order_by(col(FeedToken.id).desc())
+        .limit(limit)
     )
     if representative_id is not None:
         query = query.where(FeedToken.representative_id == representative_id)
+    if before is not None:
+        query = query.where(col(FeedToken.id) < before)
     return [
         FeedLine(
             id=must_id(row.id),

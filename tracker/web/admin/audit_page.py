@@ -12,11 +12,19 @@ from tracker.bootstrap import App
 from tracker.store.audit_query import AuditFilter, audit_page
 from tracker.store.db import session_scope
 from tracker.web.admin.auth import AdminAuth, Visitor, require_admin
-from tracker.web.admin.page_kit import FieldError, Fields, day, page, refusal, text, whole
+from tracker.web.admin.page_kit import (
+    LARGEST_ID,
+    FieldError,
+    Fields,
+    day,
+    page,
+    refusal,
+    text,
+    whole,
+)
 
 PATH = "/admin/audit"
 FILTERS = ("actor", "action", "entity", "entity_id", "since", "until")
-LARGEST_ID = 999_999_999
 
 
 def read_filter(fields: Fields) -> AuditFilter:

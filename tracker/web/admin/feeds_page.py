@@ -17,6 +17,7 @@ from tracker.store.db import session_scope
 from tracker.store.models import FeedToken, Representative
 from tracker.web.admin.auth import AdminAuth, Visitor
 from tracker.web.admin.page_kit import (
+    LARGEST_ID,
     FieldError,
     Fields,
     once_value,
@@ -24,9 +25,12 @@ from tracker.web.admin.page_kit import (
     refusal,
     see_other,
     text,
+    whole,
 )
 
 PATH = "/admin/feeds"
+# Feeds listed a page at a time: a parolee's own feed is one each, so there may be many.
+PAGE_SIZE = 100
 SCOPES = ("representative", "case")
 
 
@@ -85,15 +89,22 @@ def feeds_routes(app: App, auth: AdminAuth) -> APIRouter:
         request: Request, visitor: Visitor, status_code: int = 200, **context: Any
     ) -> Response:
         caller = visitor.caller
+        try:
+            before = whole(request.query_params, "before", "Page", 1, LARGEST_ID)
+        except FieldError:
+            before = None  # a mangled page link: show the newest
+        mine = None if caller.sees_all_cases else caller.representative_id
         with session_scope(app.engine) as session:
-            lines = feed_lines(session, None if caller.sees_all_cases else caller.representative_id)
+            lines = feed_lines(session, mine, before=before, limit=PAGE_SIZE + 1)
             reps = representatives(session) if caller.sees_all_cases else []
+        older = f"{PATH}?before={lines[PAGE_SIZE - 1].id}" if len(lines) > PAGE_SIZE else None
         token = once_value(request, "feed")
         urls = feed_urls(app.settings.public_base_url, token) if token else None
         return page(
             request, "feeds.html",
-            {"visitor": visitor, "nav": "feeds", "feeds": lines, "representatives": reps,
-             "values": {}, "urls": urls, **context},
+            {"visitor": visitor, "nav": "feeds", "feeds": lines[:PAGE_SIZE],
+             "representatives": reps, "values": {}, "urls": urls, "older": older,
+             "newest": PATH if before else None, **context},
             status_code,
         )  # fmt: skip
 

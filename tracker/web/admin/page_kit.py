@@ -17,6 +17,8 @@ from tracker.web.templating import render
 # across the redirect after a POST: a reload neither repeats the action nor shows them again.
 ONCE = "tracker_once_"
 ONCE_SECONDS = 300
+# The largest row id a form or page link may name (bigger is a mistake, not a row).
+LARGEST_ID = 999_999_999
 
 # A posted form or a query string: both map a field name to its text.
 Fields = Mapping[str, object]
