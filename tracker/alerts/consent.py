@@ -75,7 +75,7 @@ def record_consent(
 
 
 def give_consent(session: Session, parolee: Parolee, now: datetime, how: str) -> None:
-    """Record consent given again (a START reply); planning resumes on the next pass."""
+    """Record consent given again (a START reply); the caller re-plans the person's cases."""
     if not consenting(parolee):
         record_consent(session, must_id(parolee.id), given=True, how=how, actor=how, now=now)
     parolee.sms_consent_at, parolee.sms_consent_withdrawn_at = now, None
