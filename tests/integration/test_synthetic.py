@@ -3,7 +3,7 @@ planner, the blind-index hooks) would have, the data is fake, and a seed fixes i
 Runs on SQLite and PostgreSQL."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, text
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
+from tests.benchmarks.scale_support import send_everything_due
 from tracker.alerts.planner import plan_case
 from tracker.alerts.sweep import plan_due
 from tracker.bootstrap import App
@@ -259,7 +260,7 @@ def test_daily_sweeps_plan_every_reminder_a_full_replan_would(app: App) -> None:
     # A pass a day for three weeks, at a different hour each day (as after restarts).
     for day in range(1, 22):
         now = NOW + timedelta(days=day, hours=(day * 7) % 24 - 17)
-        send_what_is_due(app, now)
+        send_everything_due(app.engine, now)  # as the dispatcher would have
         added += plan_due(app.engine, app.composer, now)
     assert added > 40
     # Planning every case from scratch at the last pass finds nothing the sweeps missed.
@@ -268,13 +269,3 @@ def test_daily_sweeps_plan_every_reminder_a_full_replan_would(app: App) -> None:
             outcome = plan_case(session, case, parolee, app.composer, now)
             assert (outcome.added, outcome.cancelled) == (0, 0), case.external_id
         session.rollback()
-
-
-def send_what_is_due(app: App, now: datetime) -> None:
-    """What the dispatcher would have done by `now`: every planned alert then due, sent."""
-    with session_scope(app.engine) as session:
-        for alert in session.exec(
-            select(Alert).where(Alert.state == AlertState.PLANNED, col(Alert.due_at) <= now)
-        ):
-            alert.state, alert.sent_at, alert.updated_at = AlertState.SENT, alert.due_at, now
-            session.add(alert)
