@@ -23,7 +23,9 @@ from tracker.store.migrate import upgrade
 pytest_plugins = ["tests.fakes.fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# Copies of the spec's worked examples and service contracts: the repository stands alone.
+FIXTURES = ROOT / "tests" / "fixtures"
+EXAMPLE_CASES = FIXTURES / "examples" / "cases.csv"
 # A Sunday afternoon in New York, pinned: no test reads the machine's clock or zone.
 NOW = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
 # The key a tracker started with no DATA_KEYS uses, as the CLI tests' subprocesses are.

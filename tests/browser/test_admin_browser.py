@@ -11,16 +11,14 @@ from tracker.importer.service import ImportOptions, import_file
 from tracker.store.db import session_scope
 from tracker.store.models import Case, Role
 
-from ..conftest import NOW, SHARED
+from ..conftest import EXAMPLE_CASES, NOW
 from ..integration.admin_support import PASSWORD, add_user
 from .conftest import LiveServer
-
-EXAMPLES = SHARED / "examples" / "cases.csv"
 
 
 def seed(app: App) -> None:
     options = ImportOptions(actor="test", default_timezone="America/New_York")
-    assert import_file(app.engine, EXAMPLES, app.policies, NOW, options).errors == []
+    assert import_file(app.engine, EXAMPLE_CASES, app.policies, NOW, options).errors == []
     add_user(app, "admin@example.org", Role.ADMIN)
 
 
@@ -81,7 +79,7 @@ def test_an_upload_with_a_bad_row_shows_the_report_and_imports_nothing(
 ) -> None:
     seed(site_app)
     bad = tmp_path / "clients.csv"
-    lines = EXAMPLES.read_text(encoding="utf-8").splitlines()
+    lines = EXAMPLE_CASES.read_text(encoding="utf-8").splitlines()
     lines.append("N01,New Person,+1 202 555 0199,en,America/New_York,U4U,UA,2025-09-01,"
                  "2025-09-01,not-a-date,,,,,yes,,,")  # fmt: skip
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,6 +1,6 @@
 """A fake Twilio REST API on loopback: the Messages resource, in Twilio's own shapes.
 
-It speaks what the tracker uses of API 2010-04-01 (see shared/contracts):
+It speaks what the tracker uses of API 2010-04-01 (see tests/fixtures/contracts):
 
 - POST .../Accounts/{AccountSid}/Messages.json      create: 201 + a full message resource
 - GET  .../Accounts/{AccountSid}/Messages.json      list: To, From, DateSent, DateSent<,

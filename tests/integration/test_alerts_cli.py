@@ -28,9 +28,8 @@ from tracker.settings import Settings
 from tracker.sms.segments import segments
 
 from ..cli_support import run_installed, settings_env
-from ..conftest import NOW, ROOT, SHARED, refused
+from ..conftest import EXAMPLE_CASES, NOW, ROOT, refused
 
-EXAMPLES = SHARED / "examples" / "cases.csv"
 AT = NOW.isoformat().replace("+00:00", "Z")  # 2026-11-29T17:00:00Z
 LIST_FIELDS = {
     "external_id", "kind", "offset_days", "recipient", "due_at", "state", "language", "body",
@@ -114,7 +113,7 @@ def tracker(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 @pytest.fixture
 def examples(tracker: Tracker) -> Tracker:
     """The command with the five worked examples imported at NOW."""
-    out = tracker.ok("import", str(EXAMPLES), "--now", AT)
+    out = tracker.ok("import", str(EXAMPLE_CASES), "--now", AT)
     assert "5 new, 0 updated" in out
     return tracker
 
@@ -138,15 +137,15 @@ def test_it_lists_alerts_with_masked_recipients_and_utc_times(examples: Tracker)
         assert MASKED.fullmatch(row["recipient"]), row["recipient"]
         assert UTC_ISO.fullmatch(row["due_at"]), row["due_at"]
         assert row["body"]
-    assert_no_phone(out, EXAMPLES)
-    assert_no_phone(examples.ok("alerts", "list"), EXAMPLES)
+    assert_no_phone(out, EXAMPLE_CASES)
+    assert_no_phone(examples.ok("alerts", "list"), EXAMPLE_CASES)
 
 
 def test_it_welcomes_each_consenting_case_with_a_phone(examples: Tracker) -> None:
     welcomes = {row["external_id"]: row for row in examples.alerts() if row["kind"] == "welcome"}
     # E04 gave no consent.
     assert sorted(welcomes) == ["E01", "E02", "E03", "E05"]
-    rows = cases_in(EXAMPLES)
+    rows = cases_in(EXAMPLE_CASES)
     for external_id, welcome in welcomes.items():
         assert welcome["state"] == "planned"
         assert welcome["language"] == rows[external_id]["language"]
@@ -168,7 +167,7 @@ def test_it_dispatches_through_the_console_with_masked_numbers_only_once(
 ) -> None:
     first = examples.run("alerts", "dispatch", "--now", AT)
     assert first.returncode == 0, first.stderr
-    assert_no_phone(first.stdout + first.stderr, EXAMPLES)
+    assert_no_phone(first.stdout + first.stderr, EXAMPLE_CASES)
     lines = first.stdout.splitlines()
     sms = [line for line in lines if line.startswith("SMS to ")]
     assert len(sms) == 3, first.stdout
@@ -185,7 +184,7 @@ def test_it_dispatches_through_the_console_with_masked_numbers_only_once(
     assert second.returncode == 0, second.stderr
     assert "SMS to" not in second.stdout
     assert second.stdout.startswith("0 sent, ")
-    assert_no_phone(second.stdout + second.stderr, EXAMPLES)
+    assert_no_phone(second.stdout + second.stderr, EXAMPLE_CASES)
     assert {row["external_id"]: row["state"] for row in examples.alerts()} == states
 
 
@@ -297,7 +296,7 @@ def test_it_forecasts_messages_segments_and_cost_per_day(examples: Tracker, extr
     total_cost = sum(count * price for _, count, _ in table.values())
     assert lines[-1] == f"Total: {total_messages} messages, ${total_cost:.2f}."
 
-    files = [EXAMPLES, extra]
+    files = [EXAMPLE_CASES, extra]
     # Today: the five welcome messages (E01, E02, E03, E05 and F01).
     # 2026-12-15: F01's parole ends in 14 days (10:00 in New York, 15:00 UTC).
     for day in (NOW.date(), date(2026, 12, 15)):

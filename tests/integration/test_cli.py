@@ -24,9 +24,8 @@ from tracker.cli.main import app as cli_app
 from tracker.store.db import make_engine
 
 from ..cli_support import run_installed, settings_env
-from ..conftest import KEYRING, ROOT, SHARED, refused, table_counts
+from ..conftest import EXAMPLE_CASES, KEYRING, ROOT, refused, table_counts
 
-EXAMPLES = SHARED / "examples" / "cases.csv"
 TODAY = "2026-11-29"
 RUNNER = CliRunner()
 
@@ -99,7 +98,7 @@ def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
 @pytest.fixture
 def examples(cli: Cli) -> Cli:
     """The command with the five worked examples imported."""
-    out = cli.ok("import", str(EXAMPLES), "--now", TODAY)
+    out = cli.ok("import", str(EXAMPLE_CASES), "--now", TODAY)
     assert "5 new, 0 updated" in out
     return cli
 
@@ -503,7 +502,7 @@ def test_it_diffs_edited_rules_without_writing_then_applies_them(
     own_config: Cli, tmp_path: Path
 ) -> None:
     cli = own_config
-    cli.ok("import", str(EXAMPLES), "--now", TODAY)
+    cli.ok("import", str(EXAMPLE_CASES), "--now", TODAY)
     edit_rules(cli.config_dir, "date_offset_days = -90", "date_offset_days = -120")
     before = table_counts(cli.engine)
 
@@ -525,7 +524,7 @@ def test_it_diffs_edited_rules_without_writing_then_applies_them(
 
 def test_it_counts_the_cases_rules_apply_changes(own_config: Cli) -> None:
     cli = own_config
-    cli.ok("import", str(EXAMPLES), "--now", TODAY)
+    cli.ok("import", str(EXAMPLE_CASES), "--now", TODAY)
     edit_rules(cli.config_dir, "date_offset_days = -90", "date_offset_days = -120")
     out = cli.ok("rules", "apply", "--now", TODAY)
     assert out.strip() == "3 case(s) had deadlines added, moved or removed."

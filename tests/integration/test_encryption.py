@@ -32,9 +32,8 @@ from tracker.store.models import Case, Grant, Parolee
 from tracker.web.app import create_app
 
 from ..cli_support import settings_env
-from ..conftest import KEYRING, NOW, ROOT, SHARED
+from ..conftest import EXAMPLE_CASES, KEYRING, NOW, ROOT
 
-EXAMPLES = SHARED / "examples" / "cases.csv"
 HEADER = (
     "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
     "parole_start,parole_expiry,a_number,sms_consent\n"
@@ -73,7 +72,7 @@ def load(app: App, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     options = ImportOptions(actor="test", default_timezone="America/New_York")
-    for source in (EXAMPLES, path):
+    for source in (EXAMPLE_CASES, path):
         assert import_file(app.engine, source, app.policies, NOW, options).errors == []
     with session_scope(app.engine) as session:
         sender = PEOPLE[0][2]
@@ -89,7 +88,7 @@ def load(app: App, tmp_path: Path) -> None:
 def secrets() -> list[str]:
     """Every name, phone number and A-number loaded, in the forms people write them."""
     found = []
-    with EXAMPLES.open(encoding="utf-8") as handle:
+    with EXAMPLE_CASES.open(encoding="utf-8") as handle:
         rows = [(r["full_name"], r["phone"], r["a_number"]) for r in csv.DictReader(handle)]
     for name, phone, a_number in [*rows, *((n, p, a) for _, n, p, a in PEOPLE)]:
         found.append(name)

@@ -39,7 +39,7 @@ from tracker.store.models import (
 from tracker.uscis.history import resolve_notice
 from tracker.web.app import create_app
 
-from ..conftest import NOW, ROOT, SHARED
+from ..conftest import EXAMPLE_CASES, NOW, ROOT
 
 PUBLIC = "http://testserver"
 CALENDAR = "text/calendar; charset=utf-8"
@@ -252,7 +252,7 @@ def alarm_instants(event: Event) -> list[datetime]:
 def test_it_serves_the_example_representatives_deadlines_readable_by_both_parsers(
     world: World,
 ) -> None:
-    world.import_path(SHARED / "examples" / "cases.csv")
+    world.import_path(EXAMPLE_CASES)
     token = world.issue(rep=REP).token
 
     response = world.get(token)

@@ -14,7 +14,7 @@ from tracker.bootstrap import App
 from tracker.importer.service import ImportOptions, import_file
 from tracker.web.app import create_app
 
-from ..conftest import NOW, ROOT, SHARED, refused, table_counts
+from ..conftest import EXAMPLE_CASES, NOW, ROOT, refused, table_counts
 
 TRACKER = ROOT / ".venv" / "bin" / "tracker"
 URLS = re.compile(r"^\s+(https?)://([^/\s]+)(/feeds/([A-Za-z0-9_-]+)\.ics)\s*$", re.MULTILINE)
@@ -25,7 +25,7 @@ WEBCAL = re.compile(r"^\s+webcal://([^/\s]+)(/feeds/[A-Za-z0-9_-]+\.ics)\s*$", r
 def env(app: App) -> dict[str, str]:
     """The CLI's settings on the test database, with the example cases imported."""
     options = ImportOptions(actor="test", default_timezone="America/New_York")
-    report = import_file(app.engine, SHARED / "examples" / "cases.csv", app.policies, NOW, options)
+    report = import_file(app.engine, EXAMPLE_CASES, app.policies, NOW, options)
     assert report.errors == []
     return {"DATABASE_URL": app.settings.database_url, "CONFIG_DIR": str(ROOT / "config")}
 

@@ -18,12 +18,12 @@ from tracker.sms.twilio_backend import TwilioBackend
 from tracker.store.db import session_scope
 from tracker.store.models import Alert, AlertState, Case, StatusChange
 
-from ..conftest import NOW, ROOT, SHARED
+from ..conftest import EXAMPLE_CASES, NOW, ROOT
 
 
 def test_it_marks_ended_cases_expired_as_the_system(app: App) -> None:
     options = ImportOptions(actor="test", default_timezone="America/New_York")
-    import_file(app.engine, SHARED / "examples" / "cases.csv", app.policies, NOW, options)
+    import_file(app.engine, EXAMPLE_CASES, app.policies, NOW, options)
     expire_job(app)
     expire_job(app)  # a second tick changes nothing more
     with session_scope(app.engine) as session:

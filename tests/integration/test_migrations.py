@@ -20,9 +20,7 @@ from tracker.store import audit
 from tracker.store.db import make_engine, session_scope
 from tracker.store.migrate import alembic_config, upgrade
 
-from ..conftest import KEYRING, NOW, SHARED, table_counts
-
-EXAMPLES = SHARED / "examples" / "cases.csv"
+from ..conftest import EXAMPLE_CASES, KEYRING, NOW, table_counts
 
 
 @pytest.fixture
@@ -89,7 +87,7 @@ def test_it_is_a_no_op_to_upgrade_twice(migrated: Engine, ruleset: RuleSet) -> N
     # Deadlines only: this test is about the schema, not the reminders.
     report = import_file(
         migrated,
-        EXAMPLES,
+        EXAMPLE_CASES,
         Policies(deadlines=ruleset),
         NOW,
         ImportOptions(actor="test", default_timezone="America/New_York"),

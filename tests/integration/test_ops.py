@@ -34,9 +34,8 @@ from tracker.store.models import (
 )
 from tracker.web.app import create_app
 
-from ..conftest import NOW, ROOT, SHARED
+from ..conftest import EXAMPLE_CASES, NOW, ROOT
 
-EXAMPLES = SHARED / "examples" / "cases.csv"
 # The example file's people: none of this may reach a metric.
 PERSONAL = ("Example Parolee", "555 0170", "5550170", "555-0171", "5550171")
 
@@ -118,7 +117,7 @@ def samples(text: str) -> dict[str, float]:
 def seed(app: App) -> None:
     """The example cases (their welcome alerts), some alerts moved on, a quota, notices."""
     options = ImportOptions(actor="test", default_timezone="America/New_York")
-    assert import_file(app.engine, EXAMPLES, app.policies, NOW, options).errors == []
+    assert import_file(app.engine, EXAMPLE_CASES, app.policies, NOW, options).errors == []
     with app.engine.begin() as connection:
         ids = list(connection.execute(select(Alert.id).order_by(col(Alert.id))).scalars())
         assert len(ids) >= 3

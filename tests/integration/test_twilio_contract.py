@@ -1,5 +1,6 @@
 """The fake Twilio server answers in Twilio's own shapes: every response it produces is
-validated against Twilio's OpenAPI description (shared/contracts/twilio_api_v2010.json).
+validated against Twilio's OpenAPI description (tests/fixtures/contracts/twilio_api_v2010.json,
+its MIT licence beside it).
 
 The OpenAPI schemas list properties without `required` and allow extra ones; here every
 listed property is required and no other is allowed, so the fake cannot drop, add or
@@ -12,7 +13,6 @@ import json
 import re
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,9 +21,9 @@ import pytest
 
 from tests.fakes.twilio_server import FakeTwilioServer
 
-CONTRACT = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "contracts" / "twilio_api_v2010.json"
-)
+from ..conftest import FIXTURES
+
+CONTRACT = FIXTURES / "contracts" / "twilio_api_v2010.json"
 MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 MESSAGE = "/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json"
 TO = "+15551230001"
