@@ -12,6 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
+from tests.postgres_diagnosis import why_unreachable
 from tracker.bootstrap import App, read_ruleset
 from tracker.clock import FixedClock
 from tracker.domain.rules import RuleSet
@@ -48,7 +49,7 @@ def postgres_url() -> Iterator[str]:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
     except OperationalError as exc:
-        reason = f"PostgreSQL not reachable at TEST_DATABASE_URL ({type(exc).__name__})"
+        reason = why_unreachable(url, exc)
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason}: CI must run the store tests on PostgreSQL")
         pytest.skip(reason)

@@ -137,3 +137,10 @@ class LoopbackFake:
     def base_url(self) -> str:
         """Where clients reach it (the API base URL they are configured with)."""
         return f"http://127.0.0.1:{self.port}"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now: for a server to start, or to find closed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

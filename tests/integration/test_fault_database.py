@@ -10,16 +10,15 @@ again), and say what happened in its logs and metrics, naming no one.
 The worker runs with `--speed 60` (its clock and ticks run a minute per second), so
 leases, reconcile delays and retries lapse in seconds.
 
-`test_it_rides_out_a_restart_of_postgresql` stops and starts the whole local cluster: it
-needs root and pg_ctlcluster, and every other database on the machine goes down for a
-few seconds with it. Run it alone with `pytest -m restarts_postgres`; leave it out with
-`-m "not restarts_postgres"`. CI runs it with the rest.
+Every drill runs on a private PostgreSQL server that this module starts (`initdb` in a
+temporary folder, a free port; see `private_postgres`), never on the machine's cluster or
+TEST_DATABASE_URL: stopping, cutting or making read-only a server the test did not start
+would break whatever else uses it. Without PostgreSQL's server binaries the drills are
+skipped with the reason (a failure under `CI=true`).
 """
 
-import os
+import itertools
 import re
-import shutil
-import subprocess
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,9 +30,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tracker.clock import RunningClock
+from tracker.store.db import make_engine
+from tracker.store.migrate import upgrade
 from tracker.store.models import AlertState
 
-from ..conftest import NOW
+from ..conftest import KEYRING, NOW
+from .private_postgres import PrivateServer
 from .worker_support import (
     Process,
     Workers,
@@ -44,10 +46,7 @@ from .worker_support import (
     workers,
 )
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
-]
+pytestmark = pytest.mark.postgres
 
 CASES = 30
 RATE_PER_SECOND = 20
@@ -57,12 +56,36 @@ STRIKE_AT = 10
 JOB_FAILED = re.compile(r"(?m)^\S+ \S+ ERROR tracker\.jobs\.scheduler: dispatch job failed")
 
 
+_databases = itertools.count(1)
+
+
 @pytest.fixture
-def drill(database_url: str, tmp_path: Path) -> Iterator[Workers]:
+def server(private_postgres: PrivateServer) -> PrivateServer:
+    """The private server, running; each drill gets its own database on it."""
+    if not private_postgres.running():
+        private_postgres.start()
+    return private_postgres
+
+
+@pytest.fixture
+def drill_url(server: PrivateServer) -> str:
+    """A freshly migrated database on the private server."""
+    name = f"drill_{next(_databases)}"
+    Postgres(server.url()).admin(f'CREATE DATABASE "{name}"')
+    engine = make_engine(server.url(name), KEYRING)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return server.url(name)
+
+
+@pytest.fixture
+def drill(drill_url: str, tmp_path: Path) -> Iterator[Workers]:
     # "Twilio" keeps the worker's pace: a lookup after a lost record finds the message.
     clock = RunningClock(NOW, SPEED)
     with workers(
-        database_url, tmp_path, rate_per_second=RATE_PER_SECOND, twilio_clock=clock.now
+        drill_url, tmp_path, rate_per_second=RATE_PER_SECOND, twilio_clock=clock.now
     ) as made:
         yield made
 
@@ -104,57 +127,9 @@ class Postgres:
         self.admin(f'ALTER DATABASE "{self.name}" {change}')
 
 
-@dataclass
-class Cluster:
-    """The local PostgreSQL cluster the test database lives in, stopped and started with
-    Debian's pg_ctlcluster (the server refuses to run as root, pg_ctlcluster switches)."""
-
-    version: str
-    name: str = "main"
-
-    def control(self, action: str) -> None:
-        subprocess.run(
-            ["pg_ctlcluster", self.version, self.name, action],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-
-    def running(self) -> bool:
-        status = subprocess.run(
-            ["pg_ctlcluster", self.version, self.name, "status"],
-            capture_output=True,
-            timeout=60,
-        )
-        return status.returncode == 0
-
-
-def local_cluster(url: str) -> Cluster:
-    """The cluster serving `url`, found as `.ci/run` finds it; skip (fail under CI) if
-    this process cannot restart it."""
-    reason = _why_not_restartable(url)
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the PostgreSQL restart drill: {reason}")
-        pytest.skip(reason)
-    versions = sorted(os.listdir("/usr/lib/postgresql"), key=float)
-    return Cluster(versions[-1])
-
-
-def _why_not_restartable(url: str) -> str | None:
-    if os.geteuid() != 0:
-        return "restarting PostgreSQL needs root (pg_ctlcluster)"
-    if shutil.which("pg_ctlcluster") is None or not os.path.isdir("/usr/lib/postgresql"):
-        return "no pg_ctlcluster: not Debian's PostgreSQL"
-    parsed = make_url(url)
-    if parsed.host not in ("127.0.0.1", "localhost") or (parsed.port or 5432) != 5432:
-        return "TEST_DATABASE_URL is not the local cluster on port 5432"
-    return None
-
-
 @pytest.fixture
-def postgres(database_url: str) -> Postgres:
-    return Postgres(database_url)
+def postgres(drill_url: str) -> Postgres:
+    return Postgres(drill_url)
 
 
 def assert_each_sent_once(drill: Workers, phones: list[str]) -> None:
@@ -188,27 +163,24 @@ def failed_ticks(worker: Process) -> int:
     return len(JOB_FAILED.findall(worker.output()))
 
 
-@pytest.mark.restarts_postgres
-def test_it_rides_out_a_restart_of_postgresql(drill: Workers, postgres: Postgres) -> None:
-    cluster = local_cluster(postgres.url)
+def test_it_rides_out_a_restart_of_postgresql(drill: Workers, server: PrivateServer) -> None:
     phones = import_cases(drill.app.engine, drill.app, drill.folder, CASES)
-    stopped = strike(drill, lambda: cluster.control("stop"))
+    stopped = strike(drill, server.stop)
     worker = drill.worker(NOW, SPEED)
     try:
         wait_until(stopped.is_set, "the database stopping mid-dispatch", worker)
         # Down long enough for the worker to fail a few ticks on a dead server.
         wait_until(lambda: failed_ticks(worker) >= 3, "the worker failing its ticks", worker)
-        cluster.control("start")
+        server.start()
         wait_until(lambda: all_sent(drill), "every alert sent after the restart", worker)
         failures = worker.metric("tracker_job_runs_total", job="dispatch", outcome="failed")
     finally:
-        # Whatever failed, the machine's PostgreSQL is left running.
         drill.twilio.on_create = None
         try:
             output = terminate(worker)
         finally:
-            if not cluster.running():
-                cluster.control("start")
+            if not server.running():
+                server.start()
     assert_each_sent_once(drill, phones)
     assert failures >= 3
     assert "Connection refused" in output or "connection failed" in output, output

@@ -2,7 +2,6 @@
 
 import io
 import logging
-import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -11,6 +10,7 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
+from tests.fakes.loopback import free_port
 from tests.fakes.twilio_server import CallbackSink, FakeTwilioServer
 from tracker.settings import Settings, load_settings
 from tracker.sms.base import SmsError, SmsErrorKind
@@ -89,12 +89,6 @@ def raised(action: Callable[[], object]) -> SmsError:
 
 def fixed(instant: datetime) -> Callable[[], datetime]:
     return lambda: instant
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # -- sending ----------------------------------------------------------------------------------
@@ -221,7 +215,7 @@ def test_it_finds_a_message_still_queued_without_a_sent_date(
 def test_it_reports_transient_when_the_connection_is_refused(
     twilio_server: FakeTwilioServer, backends: Backends
 ) -> None:
-    backend = backends(base_url=f"http://127.0.0.1:{closed_port()}")
+    backend = backends(base_url=f"http://127.0.0.1:{free_port()}")
 
     send_error = raised(lambda: backend.send(TO, BODY, None))
     find_error = raised(lambda: backend.find_sent(TO, BODY, datetime.now(UTC)))

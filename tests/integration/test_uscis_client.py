@@ -8,7 +8,6 @@ or zone.
 import itertools
 import json
 import logging
-import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +17,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from tests.fakes.loopback import free_port
 from tests.fakes.uscis_server import (
     SANDBOX_RECEIPTS_WITH_HISTORY,
     SANDBOX_RECEIPTS_WITHOUT_HISTORY,
@@ -427,10 +427,7 @@ def test_a_slow_answer_times_out_and_is_tried_again(
 
 
 def test_no_server_at_all_fails_after_the_last_try(clients: Clients, time: FakeTime) -> None:
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
-    client = clients(base_url=f"http://127.0.0.1:{port}")
+    client = clients(base_url=f"http://127.0.0.1:{free_port()}")
 
     with pytest.raises(TemporaryFailure) as caught:
         client.status(RECEIPT)

@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from tests.fakes.loopback import free_port
 from tests.fakes.twilio_server import FakeTwilioServer, RecordedRequest, _Answer
 from tracker.bootstrap import App
 from tracker.clock import FixedClock
@@ -151,12 +151,6 @@ class Workers:
     def alerts(self) -> list[Alert]:
         with session_scope(self.app.engine) as session:
             return list(session.exec(select(Alert).order_by(Alert.id)).all())  # type: ignore[arg-type]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def stop(process: Process) -> None:
