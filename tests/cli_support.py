@@ -19,16 +19,22 @@ def settings_env(**settings: str) -> dict[str, str | None]:
     return env | dict(settings)
 
 
+def installed_env(settings: dict[str, str]) -> dict[str, str]:
+    """The environment of an installed `tracker` subprocess: the caller's minus every
+    setting, plus `settings`."""
+    env = {k: v for k, v in os.environ.items() if k.upper() not in SETTING_NAMES}
+    return env | settings
+
+
 def run_installed(
     cwd: Path, settings: dict[str, str], *args: str
 ) -> subprocess.CompletedProcess[str]:
     """The installed `tracker` in a subprocess, run from `cwd` (no `.env` there), with the
     caller's environment minus every setting, plus `settings`."""
-    env = {k: v for k, v in os.environ.items() if k.upper() not in SETTING_NAMES}
     return subprocess.run(
         [str(TRACKER), *args],
         cwd=cwd,
-        env=env | settings,
+        env=installed_env(settings),
         capture_output=True,
         text=True,
         timeout=120,

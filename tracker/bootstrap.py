@@ -101,7 +101,7 @@ class App:
             policy=self.composer.policy,
             clock=self.clock,
             worker=f"{socket.gethostname()}:{os.getpid()}",
-            status_callback=f"{self.settings.public_base_url}/webhooks/twilio/status",
+            status_callback=f"{self.settings.base_url}/webhooks/twilio/status",
         )
 
     @cached_property

@@ -1,8 +1,13 @@
-"""Clearly fake demo data, imported through the same path as a real case file."""
+"""Clearly fake demo data, imported through the same path as a real case file.
+
+The demo shows the whole product: consenting cases in every language, two representatives
+who each see only their own clients (and cases with none), and every kind of deadline.
+"""
 
 import csv
 import secrets
 import tempfile
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from tracker.accounts.users import create_user
+from tracker.feeds.tokens import issue
 from tracker.importer.report import ImportReport
 from tracker.importer.rows import COLUMNS
 from tracker.importer.service import ImportOptions, import_file
@@ -19,46 +25,91 @@ from tracker.store.db import session_scope
 from tracker.store.models import Case, Role, User
 
 DEMO_PREFIX = "DEMO-"
-DEMO_REPRESENTATIVE = "demo-rep@example.org"
-# (program, citizenship, language, zone, days until parole ends, filing form or "")
-PROFILES = [
-    ("U4U", "UA", "uk", "America/New_York", 12, ""),
-    ("U4U", "UA", "ru", "America/Chicago", 45, "I-131"),
-    ("OAW", "AF", "fa-AF", "America/Los_Angeles", 80, ""),
-    ("OAW", "AF", "ps", "America/Denver", 150, "I-589"),
-    ("CHNV", "HT", "ht", "America/New_York", 25, ""),
-    ("CHNV", "CU", "es", "America/New_York", 200, ""),
-    ("CHNV", "VE", "es", "America/Phoenix", 5, "I-589"),
-    ("CAM", "SV", "es", "America/Los_Angeles", 300, ""),
-    ("medical", "MX", "es", "America/Chicago", 60, ""),
-    ("other", "UA", "en", "Pacific/Honolulu", 120, ""),
-]
+DEMO_ADMIN = "demo-admin@example.org"
+# (name, email): each has a sign-in and a calendar feed of their own clients.
+REPRESENTATIVES = (
+    ("Demo Representative One", "demo-rep@example.org"),
+    ("Demo Representative Two", "demo-rep2@example.org"),
+)
 COPIES = 4
+# A Ukrainian who came early in Uniting for Ukraine, before the residence date of the
+# Ukraine TPS window in config/rules.toml (2023-08-16): that case shows a TPS deadline.
+EARLY_ARRIVAL = date(2023, 5, 10)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One kind of demo case; each is copied COPIES times, a week apart."""
+
+    program: str
+    citizenship: str
+    language: str
+    zone: str
+    days_left: int
+    form: str = ""
+    # Days of the current grant; it starts that long before it ends.
+    grant_days: int = 729
+    arrival: date | None = None  # default: the grant's start
+    work_permit_days: int | None = None  # days from today, where an EAD is recorded
+
+
+PROFILES = (
+    Profile("U4U", "UA", "uk", "America/New_York", 12, arrival=EARLY_ARRIVAL),
+    Profile("U4U", "UA", "ru", "America/Chicago", 45, form="I-131"),
+    Profile("OAW", "AF", "fa-AF", "America/Los_Angeles", 80, work_permit_days=40),
+    Profile("OAW", "AF", "ps", "America/Denver", 150, form="I-589"),
+    Profile("CHNV", "HT", "ht", "America/New_York", 25),
+    # Cuban Adjustment: a year after the parole's start.
+    Profile("CHNV", "CU", "es", "America/New_York", 200, grant_days=500),
+    Profile("CHNV", "VE", "es", "America/Phoenix", 5, form="I-589"),
+    Profile("CAM", "SV", "es", "America/Los_Angeles", 300, work_permit_days=120),
+    Profile("medical", "MX", "es", "America/Chicago", 60),
+    # Arrived three months ago on a one-year grant: the asylum year and the re-parole
+    # window are still ahead.
+    Profile("other", "UA", "en", "Pacific/Honolulu", 270, grant_days=364),
+)
+
+
+def _representative(n: int) -> tuple[str, str]:
+    """Clients alternate between the two representatives; every 13th case has none."""
+    if n % 13 == 12:
+        return ("", "")
+    return REPRESENTATIVES[(n + n // len(PROFILES)) % len(REPRESENTATIVES)]
 
 
 def demo_rows(today: date) -> list[dict[str, str]]:
-    """Forty fake cases with ends spread over the next year. Phones are 555-01xx (fictional)."""
+    """Forty fake cases with ends spread over the next year. Phones are 555-01xx (fictional).
+
+    Every eighth says no to texts; the others, in every language, consent.
+    """
     rows = []
     for n in range(len(PROFILES) * COPIES):
-        program, country, language, zone, days, form = PROFILES[n % len(PROFILES)]
-        end = today + timedelta(days=days + 7 * (n // len(PROFILES)))
-        start = end - timedelta(days=729)
+        profile = PROFILES[n % len(PROFILES)]
+        end = today + timedelta(days=profile.days_left + 7 * (n // len(PROFILES)))
+        start = end - timedelta(days=profile.grant_days)
+        rep_name, rep_email = _representative(n)
+        work_permit = (
+            today + timedelta(days=profile.work_permit_days)
+            if profile.work_permit_days is not None
+            else None
+        )
         rows.append({
             "external_id": f"{DEMO_PREFIX}{n + 1:03d}",
             "full_name": f"Demo Person {n + 1:02d}",
             "phone": f"+1 202 555 01{n:02d}",
-            "language": language,
-            "timezone": zone,
-            "program": program,
-            "citizenship": country,
-            "arrival_date": start.isoformat(),
+            "language": profile.language,
+            "timezone": profile.zone,
+            "program": profile.program,
+            "citizenship": profile.citizenship,
+            "arrival_date": (profile.arrival or start).isoformat(),
             "parole_start": start.isoformat(),
             "parole_expiry": end.isoformat(),
-            "representative_name": "Demo Representative",
-            "representative_email": DEMO_REPRESENTATIVE,
-            "sms_consent": "yes" if n % 5 else "no",
-            "form_type": form,
-            "filed_date": (today - timedelta(days=30)).isoformat() if form else "",
+            "work_permit_expiry": work_permit.isoformat() if work_permit else "",
+            "representative_name": rep_name,
+            "representative_email": rep_email,
+            "sms_consent": "no" if n % 8 == 7 else "yes",
+            "form_type": profile.form,
+            "filed_date": (today - timedelta(days=30)).isoformat() if profile.form else "",
         })  # fmt: skip
     return rows
 
@@ -82,15 +133,22 @@ def seed(engine: Engine, policies: Policies, now: datetime, timezone: str) -> Im
         return import_file(engine, path, policies, now, options)
 
 
-DEMO_ADMIN = "demo-admin@example.org"
+def issue_feeds(engine: Engine, now: datetime) -> list[tuple[str, str]]:
+    """A new calendar feed for each demo representative: (email, token), shown once."""
+    with session_scope(engine) as session:
+        return [
+            (email, issue(session, now=now, actor="demo", representative_email=email).token)
+            for _, email in REPRESENTATIVES
+        ]
 
 
 def seed_users(engine: Engine, now: datetime) -> list[tuple[str, str, str]]:
-    """Demo sign-ins (administrator, and the demo representative) with fresh random
+    """Demo sign-ins (an administrator, and each demo representative) with fresh random
     passwords; returns (email, role, password) for those created, to be shown once."""
+    accounts = [(DEMO_ADMIN, Role.ADMIN)] + [(e, Role.REPRESENTATIVE) for _, e in REPRESENTATIVES]
     created = []
     with session_scope(engine) as session:
-        for email, role in ((DEMO_ADMIN, Role.ADMIN), (DEMO_REPRESENTATIVE, Role.REPRESENTATIVE)):
+        for email, role in accounts:
             if session.exec(select(User).where(User.email == email)).first() is not None:
                 continue
             password = secrets.token_urlsafe(12)

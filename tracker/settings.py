@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -14,6 +21,9 @@ from sqlalchemy.exc import ArgumentError
 from tracker.errors import SettingsError
 from tracker.privacy.crypto import DataKeyError, Keyring, parse_keys
 
+# The folder that holds tracker/ and config/: defaults are found from here, not from the
+# working directory, so `tracker` works the same from any folder.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "development-only-secret-do-not-use-in-production"
 # Development and demo data only: anyone can read this key, so production refuses it.
 DEV_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1kYXRhLWtleS0wMDAwMDA="
@@ -25,13 +35,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     environment: Literal["development", "production", "test"] = "development"
-    database_url: str = "sqlite:///./var/tracker.db"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     # Comma-separated, newest first: the first encrypts, every one decrypts (see README).
     data_keys: SecretStr = SecretStr(DEV_DATA_KEY)
-    public_base_url: str = "http://localhost:8000"
+    # Where people reach the tracker. Unset (development and tests only), links point to
+    # where this process serves: `--host`/`--port`, or localhost and PORT.
+    public_base_url: str | None = None
+    port: int = Field(default=8000, ge=1, le=65535)
     default_timezone: str = "America/New_York"
-    config_dir: Path = Path("config")
+    config_dir: Path = PROJECT_ROOT / "config"
 
     # Who the messages come from, and where people get help; both appear in SMS texts.
     org_name: str = "Parole Tracker demo"
@@ -93,9 +106,14 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    # The host links name when PUBLIC_BASE_URL is unset (see `served_at`).
+    _link_host: str = PrivateAttr(default="localhost")
+
     @field_validator("public_base_url", "uscis_base_url", "twilio_api_base_url")
     @classmethod
-    def _url(cls, value: str) -> str:
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
@@ -142,9 +160,25 @@ class Settings(BaseSettings):
             raise ValueError(
                 "DATA_KEYS: set your own keys in production (make one: tracker keys generate)"
             )
+        if self.public_base_url is None:
+            raise ValueError(
+                "PUBLIC_BASE_URL: required in production (the https:// address people use)"
+            )
         if not self.public_base_url.startswith("https://"):
             raise ValueError("PUBLIC_BASE_URL: must be https:// in production")
         return self
+
+    @property
+    def base_url(self) -> str:
+        """The address links and callbacks use: PUBLIC_BASE_URL, or where this serves."""
+        return self.public_base_url or f"http://{self._link_host}:{self.port}"
+
+    def served_at(self, host: str, port: int | None) -> "Settings":
+        """These settings for a process listening on `host`:`port` (PORT when None): unless
+        PUBLIC_BASE_URL is set, its links point there."""
+        served = self.model_copy(update={"port": self.port if port is None else port})
+        served._link_host = _link_host(host)
+        return served
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -169,6 +203,13 @@ class Settings(BaseSettings):
     @cached_property
     def is_sqlite(self) -> bool:
         return make_url(self.database_url).get_backend_name() == "sqlite"
+
+
+def _link_host(host: str) -> str:
+    """How a link names the listening address: a wildcard is reached as localhost."""
+    if host in ("", "0.0.0.0", "::"):
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
 
 
 def load_settings(**overrides: object) -> Settings:

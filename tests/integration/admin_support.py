@@ -44,7 +44,7 @@ def add_user(app: App, email: str, role: Role) -> None:
                     actor="test")  # fmt: skip
 
 
-def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
+def sign_in(client: httpx.Client, email: str, password: str = PASSWORD) -> str:
     """Sign `client` in; return the CSRF token of its session's forms."""
     page = client.get("/admin/login")
     token = _CSRF.search(page.text)

@@ -7,7 +7,7 @@ import pytest
 
 from tracker.errors import SettingsError
 from tracker.privacy.crypto import Keyring, parse_keys
-from tracker.settings import DEV_SECRET, Settings, load_settings
+from tracker.settings import DEV_SECRET, PROJECT_ROOT, Settings, load_settings
 
 STRONG_SECRET = "k" * 40
 OWN_KEY = base64.urlsafe_b64encode(b"n" * 32).decode()
@@ -33,8 +33,47 @@ def test_it_accepts_the_defaults_in_development() -> None:
     assert settings.environment == "development"
     assert settings.secret_key.get_secret_value() == DEV_SECRET
     assert settings.default_timezone == "America/New_York"
-    assert settings.public_base_url == "http://localhost:8000"
+    assert settings.public_base_url is None
+    assert settings.base_url == "http://localhost:8000"
     assert settings.is_sqlite
+
+
+def test_it_finds_config_and_the_database_beside_the_project(tmp_path: Path) -> None:
+    # The working folder (tmp_path, by the autouse fixture) plays no part.
+    settings = load_settings()
+    assert settings.config_dir == PROJECT_ROOT / "config"
+    assert (settings.config_dir / "rules.toml").is_file()
+    assert settings.database_url == f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+    assert not (tmp_path / "var").exists()
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "base"),
+    [("127.0.0.1", 8101, "http://127.0.0.1:8101"), ("0.0.0.0", 9000, "http://localhost:9000"),
+     ("::", None, "http://localhost:8000"), ("::1", 8102, "http://[::1]:8102"),
+     ("tracker.local", 80, "http://tracker.local:80")],
+)  # fmt: skip
+def test_links_follow_where_it_serves(host: str, port: int | None, base: str) -> None:
+    assert load_settings().served_at(host, port).base_url == base
+
+
+def test_port_comes_from_the_environment_and_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "8123")
+    assert load_settings().base_url == "http://localhost:8123"
+    assert load_settings().served_at("127.0.0.1", None).base_url == "http://127.0.0.1:8123"
+    monkeypatch.setenv("PORT", "99999")
+    assert "PORT:" in refusal()
+
+
+def test_public_base_url_wins_over_where_it_serves() -> None:
+    settings = load_settings(public_base_url="https://t.example.org").served_at("0.0.0.0", 8101)
+    assert settings.base_url == "https://t.example.org"
+    assert settings.port == 8101
+
+
+def test_production_requires_public_base_url() -> None:
+    message = refusal(environment="production", secret_key=STRONG_SECRET, data_keys=OWN_KEY)
+    assert "PUBLIC_BASE_URL: required in production" in message
 
 
 def test_it_accepts_a_postgresql_url() -> None:

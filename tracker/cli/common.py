@@ -27,13 +27,21 @@ FormatOption = Annotated[str, typer.Option("--format", help="table, csv or json"
 _opened: list[App] = []
 
 
-def make_app(now: str | None = None, *, speed: float | None = None) -> App:
+def make_app(
+    now: str | None = None,
+    *,
+    speed: float | None = None,
+    listen: tuple[str, int | None] | None = None,
+) -> App:
     """The application for this command, on a pinned clock when `--now` is given.
 
     With a `speed` the clock is not pinned but starts at `--now` and runs on at that many
     times the machine's pace: a long-running worker needs its leases and retries to lapse.
+    A process that serves passes where it `listen`s (host, port or None for PORT).
     """
     settings = load_settings()
+    if listen is not None:
+        settings = settings.served_at(*listen)
     clock: Clock = SystemClock()
     if now is not None:
         start = parse_now(now, settings.default_timezone)

@@ -32,7 +32,7 @@ def feeds_issue(
             session, now=app.clock.now(), actor=actor(), representative_email=representative,
             case_ref=case, privacy=privacy,
         )  # fmt: skip
-    _print_urls(app.settings.public_base_url, issued)
+    _print_urls(app.settings.base_url, issued)
 
 
 @feeds_app.command("list")
@@ -64,7 +64,7 @@ def feeds_rotate(token_id: Annotated[int, typer.Argument(metavar="ID")]) -> None
     app = make_app()
     with session_scope(app.engine) as session:
         issued = rotate(session, token_id, app.clock.now(), actor())
-    _print_urls(app.settings.public_base_url, issued)
+    _print_urls(app.settings.base_url, issued)
 
 
 def _print_urls(base: str, issued: Issued) -> None:

@@ -24,11 +24,9 @@ from tracker.cli.terminations import terminations_app
 from tracker.cli.uscis import uscis_app
 from tracker.cli.users import users_app
 from tracker.errors import InvalidInputError, TrackerError
-from tracker.feeds.tokens import issue
 from tracker.jobs.scheduler import run_worker
 from tracker.logging_setup import configure_logging
 from tracker.privacy.rotation import rotate
-from tracker.store.db import session_scope
 from tracker.store.migrate import upgrade
 from tracker.web.app import create_app
 
@@ -60,7 +58,9 @@ def _root(ctx: typer.Context) -> None:
 
 
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
-PortOption = Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")]
+PortOption = Annotated[
+    int | None, typer.Option(min=1, max=65535, help="Port to listen on [default: PORT, or 8000].")
+]
 
 
 @db_app.command("upgrade")
@@ -81,52 +81,57 @@ def _upgrade(tracker: App) -> int:
 
 @app.command("demo")
 def demo_command(now: NowOption = None) -> None:
-    """Load forty clearly fake demo cases (DEMO-001...) with dates around today."""
-    tracker = make_app(now)
+    """Load clearly fake demo cases (DEMO-001...) with dates around today."""
+    _load_demo(make_app(now))
+
+
+def _load_demo(tracker: App) -> None:
+    """Migrate, load the demo (again: it updates, never duplicates), and say how to look."""
     _upgrade(tracker)
-    report = demo.seed(
-        tracker.engine, tracker.policies, tracker.clock.now(), tracker.settings.default_timezone
-    )
+    now = tracker.clock.now()
+    report = demo.seed(tracker.engine, tracker.policies, now, tracker.settings.default_timezone)
     typer.echo(
         f"Demo data: {report.created} new, {report.updated + report.unchanged} already there."
     )
     typer.echo("Try: tracker cases expiring --within 90   and   tracker case show DEMO-001")
+    base = tracker.settings.base_url
     if report.created:
-        with session_scope(tracker.engine) as session:
-            issued = issue(
-                session, now=tracker.clock.now(), actor="demo",
-                representative_email=demo.DEMO_REPRESENTATIVE,
-            )  # fmt: skip
-        url = f"{tracker.settings.public_base_url}/feeds/{issued.token}.ics"
-        typer.echo(f"The demo representative's calendar feed: {url}")
-    for email, role, password in demo.seed_users(tracker.engine, tracker.clock.now()):
+        for email, token in demo.issue_feeds(tracker.engine, now):
+            typer.echo(f"Calendar feed of {email}: {base}/feeds/{token}.ics")
+    for email, role, password in demo.seed_users(tracker.engine, now):
         typer.echo(
-            f"Admin sign-in ({role}): {tracker.settings.public_base_url}/admin  "
-            f"email {email}  password {password}  (shown once)"
+            f"Admin sign-in ({role}): {base}/admin  email {email}  password {password}  "
+            "(shown once)"
         )
 
 
 @app.command("serve")
-def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+def serve(host: HostOption = "127.0.0.1", port: PortOption = None) -> None:
     """Run everything in one process (embedded default): web and scheduled jobs.
 
-    On a first run with an empty database it migrates and loads the demo data.
+    On a first run with an empty database it migrates and loads the demo data. Links it
+    prints and serves point to where it listens, unless PUBLIC_BASE_URL is set.
     """
-    tracker = make_app()
+    tracker = make_app(listen=(host, port))
     _logs(tracker)
     _upgrade(tracker)
     if not demo.has_cases(tracker.engine):
-        demo_command(None)
-    typer.echo(f"Serving on http://{host}:{port} (health: /healthz). Stop with Ctrl-C.")
+        _load_demo(tracker)
+    port = tracker.settings.port
+    typer.echo(
+        f"Serving on {tracker.settings.base_url} (listening on {host}:{port}; health: "
+        "/healthz). Stop with Ctrl-C."
+    )
     # log_config=None: uvicorn's records go through our handler (format, masking).
     uvicorn.run(create_app(tracker, with_scheduler=True), host=host, port=port, log_config=None)
 
 
 @app.command("web")
-def web(host: HostOption = "0.0.0.0", port: PortOption = 8000) -> None:
+def web(host: HostOption = "0.0.0.0", port: PortOption = None) -> None:
     """Run the web process only (no scheduled jobs); scale it out freely."""
-    tracker = make_app()
+    tracker = make_app(listen=(host, port))
     _logs(tracker)
+    port = tracker.settings.port
     uvicorn.run(create_app(tracker), host=host, port=port, proxy_headers=True, log_config=None)
 
 

@@ -89,7 +89,7 @@ def feed_routes(app: App) -> APIRouter:
                 name=name,
                 privacy=row.privacy,
                 policy=app.feed_policy,
-                admin_url=f"{app.settings.public_base_url}/admin",
+                admin_url=f"{app.settings.base_url}/admin",
             )
             cache.put(etag, body)
         if request.method == "HEAD":

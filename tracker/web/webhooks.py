@@ -28,7 +28,7 @@ def webhook_routes(app: App) -> APIRouter:
         form = await request.form()
         token = app.settings.twilio_auth_token
         # Behind TLS termination the request's own scheme is wrong: sign what Twilio called.
-        url = app.settings.public_base_url + request.url.path
+        url = app.settings.base_url + request.url.path
         if request.url.query:
             url += "?" + request.url.query
         signature = request.headers.get("X-Twilio-Signature", "")

@@ -99,7 +99,7 @@ def feeds_routes(app: App, auth: AdminAuth) -> APIRouter:
             reps = representatives(session) if caller.sees_all_cases else []
         older = f"{PATH}?before={lines[PAGE_SIZE - 1].id}" if len(lines) > PAGE_SIZE else None
         token = once_value(request, "feed")
-        urls = feed_urls(app.settings.public_base_url, token) if token else None
+        urls = feed_urls(app.settings.base_url, token) if token else None
         return page(
             request, "feeds.html",
             {"visitor": visitor, "nav": "feeds", "feeds": lines[:PAGE_SIZE],
