@@ -537,6 +537,15 @@ def test_it_skips_tps_windows_for_a_departed_case(tps_rules: RuleSet) -> None:
     assert compute_deadlines(case, tps_rules) == []
 
 
-def test_it_plans_no_tps_deadline_from_the_shipped_rules(ruleset: RuleSet) -> None:
-    assert ruleset.tps_windows == ()
-    assert K.TPS_REGISTRATION_CLOSES not in kinds(facts(citizenship="VE"), ruleset)
+def test_the_shipped_ukraine_window_reaches_only_those_resident_by_its_date(
+    ruleset: RuleSet,
+) -> None:
+    resident = only(tps_case("UA", date(2023, 8, 16)), ruleset, K.TPS_REGISTRATION_CLOSES)
+    assert (resident.date, resident.act_by, resident.key) == (
+        date(2025, 4, 19),
+        date(2025, 4, 19),
+        "UA-2023-redesignation",
+    )
+    assert "88 FR 56872" in resident.citation
+    assert K.TPS_REGISTRATION_CLOSES not in kinds(tps_case("UA", date(2023, 8, 17)), ruleset)
+    assert K.TPS_REGISTRATION_CLOSES not in kinds(tps_case("VE", date(2023, 1, 2)), ruleset)

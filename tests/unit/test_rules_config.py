@@ -1,5 +1,6 @@
 """parse_ruleset: the shipped rules, and errors that say file, line and reason."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -74,10 +75,16 @@ def assert_error(exc: ConfigError, line: int | None, reason: str) -> None:
 
 def test_it_parses_the_shipped_rules() -> None:
     parsed = parse_ruleset(SHIPPED.read_text(encoding="utf-8"), str(SHIPPED))
-    assert parsed.version == "2026.11.1"
+    assert parsed.version == "2026.12.1"
     assert parsed.holiday_calendar == "US"
     assert len(parsed.rules) == 9
-    assert parsed.tps_windows == ()
+    [ukraine] = parsed.tps_windows
+    assert (ukraine.country, ukraine.closes, ukraine.residence_since) == (
+        "UA",
+        date(2025, 4, 19),
+        date(2023, 8, 16),
+    )
+    assert ukraine.citation.startswith("88 FR 56872")
 
 
 def test_it_covers_every_deadline_kind_with_a_shipped_rule(ruleset: RuleSet) -> None:
@@ -288,6 +295,15 @@ def test_it_reports_a_window_that_closes_before_it_opens() -> None:
         error_of(source),
         line_of(source, "closes = 2025-12-31"),
         "[[tps_window]] #1 closes: the window closes before it opens",
+    )
+
+
+def test_it_reports_an_unknown_key_in_a_window() -> None:
+    source = text(rule(), window(*VALID_WINDOW, "closes_on = 2026-03-01"))
+    assert_error(
+        error_of(source),
+        line_of(source, "closes_on = 2026-03-01"),
+        "[[tps_window]] #1 closes_on: unknown key",
     )
 
 

@@ -94,8 +94,14 @@ def _parse_rule(raw: dict[str, Any], index: int, where: TomlLocator) -> Rule:
     return rule
 
 
+WINDOW_KEYS = {"id", "country", "opens", "closes", "residence_since", "citation", "source", "note"}
+
+
 def _parse_window(raw: dict[str, Any], index: int, where: TomlLocator) -> TpsWindow:
     at = ("tps_window", index)
+    for key in raw:
+        if key not in WINDOW_KEYS:
+            raise where.error(*at, key, "unknown key")
     window = TpsWindow(
         id=_str(raw, "id", where, *at),
         country=_str(raw, "country", where, *at).upper(),
