@@ -59,7 +59,7 @@ def _root(ctx: typer.Context) -> None:
 
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOption = Annotated[
-    int | None, typer.Option(min=1, max=65535, help="Port to listen on [default: PORT, or 8000].")
+    int | None, typer.Option(min=1, max=65535, help="Port to listen on (default: PORT, or 8000).")
 ]
 
 
