@@ -100,7 +100,7 @@ class PrivateServer:
         """Create the data folder: the `tracker` superuser with a password on TCP."""
         password_file = self.folder / "password"
         password_file.write_text(PASSWORD + "\n")
-        self._chown(password_file)
+        self.chown(password_file)
         self._check(
             "initdb", "-D", str(self.data), "-U", USER, f"--pwfile={password_file}",
             "--auth-host=scram-sha-256", "--auth-local=trust", "--no-sync", "-E", "UTF8",
@@ -123,7 +123,8 @@ class PrivateServer:
     def running(self) -> bool:
         return self._run("pg_ctl", "-D", str(self.data), "status").returncode == 0
 
-    def _chown(self, path: Path) -> None:
+    def chown(self, path: Path) -> None:
+        """Hand `path` to the server's user (as root), so the server can use it."""
         if self.owner is not None:
             os.chown(path, self.owner.pw_uid, self.owner.pw_gid)
 
@@ -154,7 +155,7 @@ def private_server() -> Iterator[PrivateServer]:
     folder = Path(tempfile.mkdtemp(prefix="tracker-pg-"))
     server = PrivateServer(bindir, folder, free_port(), _unprivileged())
     try:
-        server._chown(folder)
+        server.chown(folder)
         server.init()
         server.start()
         yield server
