@@ -129,9 +129,8 @@ class PrivateServer:
             os.chown(path, self.owner.pw_uid, self.owner.pw_gid)
 
 
-def why_no_server() -> str | None:
-    """Why a private server cannot be made here, or None."""
-    bindir = server_binaries()
+def why_no_server(bindir: Path | None) -> str | None:
+    """Why a private server cannot be made from `bindir`, or None."""
     if bindir is None:
         return "no PostgreSQL server binaries (initdb, pg_ctl): install PostgreSQL or set PG_BINDIR"
     missing = [name for name in ("initdb", "pg_ctl") if not (bindir / name).is_file()]
@@ -144,13 +143,12 @@ def why_no_server() -> str | None:
 def private_server() -> Iterator[PrivateServer]:
     """A fresh PostgreSQL server of our own, stopped and removed on exit; skip without the
     binaries (fail under CI)."""
-    reason = why_no_server()
-    if reason is not None:
+    bindir = server_binaries()
+    reason = why_no_server(bindir)
+    if reason is not None or bindir is None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the PostgreSQL drills on a private server: {reason}")
-        pytest.skip(reason)
-    bindir = server_binaries()
-    assert bindir is not None
+        pytest.skip(reason or "no PostgreSQL server binaries")
     # Under /tmp, not pytest's root-only folder: the server's user must reach it.
     folder = Path(tempfile.mkdtemp(prefix="tracker-pg-"))
     server = PrivateServer(bindir, folder, free_port(), _unprivileged())

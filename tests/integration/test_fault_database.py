@@ -60,24 +60,17 @@ _databases = itertools.count(1)
 
 
 @pytest.fixture
-def server(private_postgres: PrivateServer) -> PrivateServer:
-    """The private server, running; each drill gets its own database on it."""
-    if not private_postgres.running():
-        private_postgres.start()
-    return private_postgres
-
-
-@pytest.fixture
-def drill_url(server: PrivateServer) -> str:
-    """A freshly migrated database on the private server."""
+def drill_url(private_postgres: PrivateServer) -> str:
+    """A freshly migrated database of the drill's own on the private server (which a drill
+    that stops it starts again)."""
     name = f"drill_{next(_databases)}"
-    Postgres(server.url()).admin(f'CREATE DATABASE "{name}"')
-    engine = make_engine(server.url(name), KEYRING)
+    Postgres(private_postgres.url()).admin(f'CREATE DATABASE "{name}"')
+    engine = make_engine(private_postgres.url(name), KEYRING)
     try:
         upgrade(engine)
     finally:
         engine.dispose()
-    return server.url(name)
+    return private_postgres.url(name)
 
 
 @pytest.fixture
@@ -163,7 +156,10 @@ def failed_ticks(worker: Process) -> int:
     return len(JOB_FAILED.findall(worker.output()))
 
 
-def test_it_rides_out_a_restart_of_postgresql(drill: Workers, server: PrivateServer) -> None:
+def test_it_rides_out_a_restart_of_postgresql(
+    drill: Workers, private_postgres: PrivateServer
+) -> None:
+    server = private_postgres
     phones = import_cases(drill.app.engine, drill.app, drill.folder, CASES)
     stopped = strike(drill, server.stop)
     worker = drill.worker(NOW, SPEED)

@@ -25,9 +25,9 @@ FEED = re.compile(r"Calendar feed of demo-rep@example\.org: (\S+)")
 
 
 @contextmanager
-def serving(folder: Path, *options: str, **settings: str) -> Iterator[tuple[str, str]]:
-    """`tracker serve OPTIONS` run from `folder` on a new database: (its output so far,
-    the address it answers on)."""
+def serving(folder: Path, port: str, *options: str, **settings: str) -> Iterator[tuple[str, str]]:
+    """`tracker serve OPTIONS` run from `folder` on a new database, listening on `port` (as
+    the options or settings say): (its output so far, the address it answers on)."""
     env = installed_env(settings | {"DATABASE_URL": f"sqlite:///{folder / 'tracker.db'}"})
     log = folder / "serve.log"
     with log.open("wb") as out:
@@ -38,7 +38,6 @@ def serving(folder: Path, *options: str, **settings: str) -> Iterator[tuple[str,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    port = settings.get("PORT") or options[options.index("--port") + 1]
     address = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -71,6 +70,7 @@ def test_its_links_point_where_it_serves(
     fill = {"port": port}
     with serving(
         tmp_path,
+        port,
         *(o.format_map(fill) for o in options),
         **{k: v.format_map(fill) for k, v in settings.items()},
     ) as (output, address):
@@ -104,10 +104,8 @@ def test_its_links_point_where_it_serves(
 
 def test_public_base_url_wins(tmp_path: Path) -> None:
     port = str(free_port())
-    with serving(tmp_path, "--port", port, PUBLIC_BASE_URL="https://tracker.example.org") as (
-        output,
-        _,
-    ):
+    public = {"PUBLIC_BASE_URL": "https://tracker.example.org"}
+    with serving(tmp_path, port, "--port", port, **public) as (output, _):
         assert "Serving on https://tracker.example.org" in output
         assert "https://tracker.example.org/feeds/" in output
         assert f":{port}/" not in output.split("Serving on")[0]
