@@ -1,7 +1,6 @@
 """Parsing and checking of `config/rules.toml` text into a RuleSet (pure: no file access)."""
 
-from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from tracker.domain.calendar import holiday_calendar
 from tracker.domain.model import DeadlineKind, Form, Program, Status
@@ -9,54 +8,73 @@ from tracker.domain.rules import (
     ANNIVERSARY_BASES,
     FORMULAS,
     RECORDED_FIELDS,
+    REGISTRATIONS,
+    AnnualFee,
     FilingCondition,
     Rule,
     RuleSet,
     TpsWindow,
 )
 from tracker.domain.toml_locator import TomlLocator, parse_toml
-
-E = TypeVar("E", DeadlineKind, Status, Program, Form)
+from tracker.domain.toml_values import (
+    bool_value,
+    check_unique,
+    choice,
+    date_value,
+    enum_value,
+    int_value,
+    str_list,
+    tables,
+    text_value,
+)
 
 
 def parse_ruleset(text: str, source: str) -> RuleSet:
     """Parse and check the rules file; a problem raises ConfigError with its line."""
     data = parse_toml(text, source)
     where = TomlLocator(text, source)
-    unknown = set(data) - {"ruleset_version", "holiday_calendar", "rule", "tps_window"}
+    unknown = set(data) - {
+        "ruleset_version", "holiday_calendar", "rule", "tps_window", "annual_asylum_fee",
+        "work_incident_to_parole",
+    }  # fmt: skip
     if unknown:
         raise where.error(None, None, sorted(unknown)[0], "unknown top-level key")
-    version = _str(data, "ruleset_version", where, None, None)
-    calendar = _str(data, "holiday_calendar", where, None, None)
+    version = text_value(data, "ruleset_version", where, None, None)
+    calendar = text_value(data, "holiday_calendar", where, None, None)
     try:
         holiday_calendar(calendar)
     except NotImplementedError as exc:
         raise where.error(None, None, "holiday_calendar", f"unknown calendar {calendar!r}") from exc
-    rules = tuple(_parse_rule(r, i, where) for i, r in enumerate(_tables(data, "rule", where)))
+    rules = tuple(_parse_rule(r, i, where) for i, r in enumerate(tables(data, "rule", where)))
     windows = tuple(
-        _parse_window(w, i, where) for i, w in enumerate(_tables(data, "tps_window", where))
+        _parse_window(w, i, where) for i, w in enumerate(tables(data, "tps_window", where))
     )
-    _check_unique([r.id for r in rules], "rule", where)
-    _check_unique([w.id for w in windows], "tps_window", where)
+    fees = tuple(
+        _parse_fee(f, i, where) for i, f in enumerate(tables(data, "annual_asylum_fee", where))
+    )
+    check_unique([r.id for r in rules], "rule", where)
+    check_unique([w.id for w in windows], "tps_window", where)
+    check_unique([str(f.year) for f in fees], "annual_asylum_fee", where, key="year")
     if not rules:
         raise where.error(
             None, None, None, "no [[rule]] tables: every case would have no deadlines"
         )
-    return RuleSet(version=version, holiday_calendar=calendar, rules=rules, tps_windows=windows)
-
-
-def _tables(data: dict[str, Any], name: str, where: TomlLocator) -> list[dict[str, Any]]:
-    tables = data.get(name, [])
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise where.error(None, None, name, f"write each {name} as a [[{name}]] table")
-    return tables
+    incident = str_list(data, "work_incident_to_parole", where, None, None)
+    return RuleSet(
+        version=version, holiday_calendar=calendar, rules=rules, tps_windows=windows,
+        annual_asylum_fees=fees,
+        work_incident_to_parole=frozenset(
+            enum_value(Program, p, where, None, None, "work_incident_to_parole")
+            for p in incident
+        ),
+    )  # fmt: skip
 
 
 RULE_KEYS = {
     "id", "kind", "version", "citation", "source", "formula", "programs", "excluded_statuses",
     "suppressed_by", "citizenship", "date_offset_days", "act_by_offset_days", "base", "years",
     "roll_to_business_day", "act_by_business_day_before", "field", "flag_after_end",
-    "at_risk_when", "note",
+    "at_risk_when", "note", "tolled_by", "cap_at_end_for", "form",
 }  # fmt: skip
 
 
@@ -65,36 +83,49 @@ def _parse_rule(raw: dict[str, Any], index: int, where: TomlLocator) -> Rule:
     for key in raw:
         if key not in RULE_KEYS:
             raise where.error(*at, key, "unknown key")
-    formula = _choice(raw, "formula", FORMULAS, where, *at)
+    formula = choice(raw, "formula", FORMULAS, where, *at)
     rule = Rule(
-        id=_str(raw, "id", where, *at),
-        kind=_enum(DeadlineKind, _str(raw, "kind", where, *at), where, *at, "kind"),
-        version=_int(raw, "version", where, *at, minimum=1),
-        citation=_str(raw, "citation", where, *at),
+        id=text_value(raw, "id", where, *at),
+        kind=enum_value(DeadlineKind, text_value(raw, "kind", where, *at), where, *at, "kind"),
+        version=int_value(raw, "version", where, *at, minimum=1),
+        citation=text_value(raw, "citation", where, *at),
         formula=formula,
         programs=_programs(raw, where, *at),
         excluded_statuses=frozenset(
-            _enum(Status, s, where, *at, "excluded_statuses")
-            for s in _str_list(raw, "excluded_statuses", where, *at)
+            enum_value(Status, s, where, *at, "excluded_statuses")
+            for s in str_list(raw, "excluded_statuses", where, *at)
         ),
         suppressed_by=_conditions(raw, "suppressed_by", where, *at),
         at_risk_when=_conditions(raw, "at_risk_when", where, *at),
-        citizenship=frozenset(_str_list(raw, "citizenship", where, *at)) or None,
-        date_offset_days=_int(raw, "date_offset_days", where, *at, default=0),
-        act_by_offset_days=_int(raw, "act_by_offset_days", where, *at, default=0),
-        base=_choice(raw, "base", ANNIVERSARY_BASES, where, *at, default="arrival"),
-        years=_int(raw, "years", where, *at, default=1, minimum=1),
-        roll_to_business_day=_bool(raw, "roll_to_business_day", where, *at),
-        act_by_business_day_before=_bool(raw, "act_by_business_day_before", where, *at),
-        field=_choice(raw, "field", RECORDED_FIELDS, where, *at, default="work_permit_expiry"),
-        flag_after_end=_bool(raw, "flag_after_end", where, *at),
+        citizenship=frozenset(str_list(raw, "citizenship", where, *at)) or None,
+        date_offset_days=int_value(raw, "date_offset_days", where, *at, default=0),
+        act_by_offset_days=int_value(raw, "act_by_offset_days", where, *at, default=0),
+        base=choice(raw, "base", ANNIVERSARY_BASES, where, *at, default="arrival"),
+        years=int_value(raw, "years", where, *at, default=1, minimum=1),
+        roll_to_business_day=bool_value(raw, "roll_to_business_day", where, *at),
+        act_by_business_day_before=bool_value(raw, "act_by_business_day_before", where, *at),
+        field=choice(raw, "field", RECORDED_FIELDS, where, *at, default="work_permit_expiry"),
+        flag_after_end=bool_value(raw, "flag_after_end", where, *at),
+        tolled_by=tuple(
+            enum_value(Form, f, where, *at, "tolled_by")
+            for f in str_list(raw, "tolled_by", where, *at)
+        ),
+        cap_at_end_for=frozenset(str_list(raw, "cap_at_end_for", where, *at)),
+        form=enum_value(Form, raw["form"], where, *at, "form") if "form" in raw else None,
     )
-    if formula == "end_offset" and "date_offset_days" not in raw:
-        raise where.error(*at, "formula", "an end_offset rule needs date_offset_days")
+    if formula in ("end_offset", "accrual") and "date_offset_days" not in raw:
+        raise where.error(*at, "formula", f"an {formula} rule needs date_offset_days")
+    if formula == "accrual" and min(rule.date_offset_days, rule.act_by_offset_days) < 1:
+        raise where.error(*at, "date_offset_days", "an accrual rule counts days from 1")
+    if formula == "annual_fee" and rule.form is None:
+        raise where.error(*at, "formula", "an annual_fee rule needs the form it charges")
     return rule
 
 
-WINDOW_KEYS = {"id", "country", "opens", "closes", "residence_since", "citation", "source", "note"}
+WINDOW_KEYS = {
+    "id", "country", "opens", "closes", "residence_since", "citation", "source", "note",
+    "registration",
+}  # fmt: skip
 
 
 def _parse_window(raw: dict[str, Any], index: int, where: TomlLocator) -> TpsWindow:
@@ -103,113 +134,41 @@ def _parse_window(raw: dict[str, Any], index: int, where: TomlLocator) -> TpsWin
         if key not in WINDOW_KEYS:
             raise where.error(*at, key, "unknown key")
     window = TpsWindow(
-        id=_str(raw, "id", where, *at),
-        country=_str(raw, "country", where, *at).upper(),
-        opens=_date(raw, "opens", where, *at),
-        closes=_date(raw, "closes", where, *at),
-        residence_since=_date(raw, "residence_since", where, *at),
-        citation=_str(raw, "citation", where, *at),
+        id=text_value(raw, "id", where, *at),
+        country=text_value(raw, "country", where, *at).upper(),
+        opens=date_value(raw, "opens", where, *at),
+        closes=date_value(raw, "closes", where, *at),
+        residence_since=date_value(raw, "residence_since", where, *at),
+        citation=text_value(raw, "citation", where, *at),
+        registration=choice(raw, "registration", REGISTRATIONS, where, *at, default="initial"),
     )
     if window.closes < window.opens:
         raise where.error(*at, "closes", "the window closes before it opens")
     return window
 
 
-def _check_unique(ids: list[str], table: str, where: TomlLocator) -> None:
-    seen: set[str] = set()
-    for index, ident in enumerate(ids):
-        if ident in seen:
-            raise where.error(table, index, "id", f"duplicate id {ident!r}")
-        seen.add(ident)
+FEE_KEYS = {"year", "amount_usd", "citation", "source", "note"}
 
 
-def _get(
-    raw: dict[str, Any], key: str, where: TomlLocator, table: str | None, i: int | None
-) -> Any:
-    if key not in raw:
-        raise where.error(table, i, None, f"missing required key {key!r}")
-    return raw[key]
-
-
-def _str(
-    raw: dict[str, Any], key: str, where: TomlLocator, table: str | None, i: int | None
-) -> str:
-    value = _get(raw, key, where, table, i)
-    if not isinstance(value, str) or not value.strip():
-        raise where.error(table, i, key, "must be a non-empty string")
-    return value
-
-
-def _int(
-    raw: dict[str, Any],
-    key: str,
-    where: TomlLocator,
-    table: str,
-    i: int,
-    *,
-    default: int | None = None,
-    minimum: int | None = None,
-) -> int:
-    value = raw.get(key, default) if default is not None else _get(raw, key, where, table, i)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise where.error(table, i, key, "must be a whole number")
-    if minimum is not None and value < minimum:
-        raise where.error(table, i, key, f"must be at least {minimum}")
-    return value
-
-
-def _bool(raw: dict[str, Any], key: str, where: TomlLocator, table: str, i: int) -> bool:
-    value = raw.get(key, False)
-    if not isinstance(value, bool):
-        raise where.error(table, i, key, "must be true or false")
-    return value
-
-
-def _date(raw: dict[str, Any], key: str, where: TomlLocator, table: str, i: int) -> date:
-    value = _get(raw, key, where, table, i)
-    if not isinstance(value, date):
-        raise where.error(table, i, key, "must be a date written as YYYY-MM-DD (no quotes)")
-    return value
-
-
-def _choice(
-    raw: dict[str, Any],
-    key: str,
-    allowed: tuple[str, ...],
-    where: TomlLocator,
-    table: str,
-    i: int,
-    *,
-    default: str | None = None,
-) -> str:
-    value = raw.get(key, default) if default is not None else _str(raw, key, where, table, i)
-    if value not in allowed:
-        raise where.error(table, i, key, f"{value!r} is not one of {', '.join(allowed)}")
-    return str(value)
-
-
-def _str_list(raw: dict[str, Any], key: str, where: TomlLocator, table: str, i: int) -> list[str]:
-    value = raw.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise where.error(table, i, key, "must be a list of strings")
-    return value
-
-
-def _enum(kind: type[E], value: str, where: TomlLocator, table: str, i: int, key: str) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in kind)
-        raise where.error(table, i, key, f"{value!r} is not one of {allowed}") from None
+def _parse_fee(raw: dict[str, Any], index: int, where: TomlLocator) -> AnnualFee:
+    at = ("annual_asylum_fee", index)
+    for key in raw:
+        if key not in FEE_KEYS:
+            raise where.error(*at, key, "unknown key")
+    return AnnualFee(
+        year=int_value(raw, "year", where, *at, minimum=2025),
+        amount_usd=int_value(raw, "amount_usd", where, *at, minimum=0),
+        citation=text_value(raw, "citation", where, *at),
+    )
 
 
 def _programs(raw: dict[str, Any], where: TomlLocator, table: str, i: int) -> frozenset[Program]:
-    names = _str_list(raw, "programs", where, table, i)
+    names = str_list(raw, "programs", where, table, i)
     if names == ["all"]:
         return frozenset(Program)
     if not names:
         raise where.error(table, i, "programs", 'list the programs, or write ["all"]')
-    return frozenset(_enum(Program, n, where, table, i, "programs") for n in names)
+    return frozenset(enum_value(Program, n, where, table, i, "programs") for n in names)
 
 
 def _conditions(
@@ -224,7 +183,7 @@ def _conditions(
             raise where.error(
                 table, i, key, "each entry needs `form` and `when`, and may have `since_grant`"
             )
-        form = _enum(Form, str(item["form"]), where, table, i, key)
+        form = enum_value(Form, str(item["form"]), where, table, i, key)
         if item["when"] not in ("filed", "pending", "approved"):
             raise where.error(table, i, key, "`when` must be filed, pending or approved")
         since_grant = item.get("since_grant", False)
