@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tracker.domain.holds import Hold
 from tracker.domain.model import (
     CaseFacts,
     Deadline,
@@ -16,6 +17,7 @@ from tracker.domain.model import (
     GrantSource,
     Program,
     Status,
+    TerminationFacts,
 )
 from tracker.domain.rules import RuleSet, compute_deadlines
 from tracker.domain.rules_config import parse_ruleset
@@ -89,9 +91,10 @@ def test_it_sorts_every_kind_by_date(ruleset: RuleSet) -> None:
     found = compute_deadlines(case, ruleset)
     assert [d.date for d in found] == sorted(d.date for d in found)
     assert [d.kind for d in found] == [
+        K.WORK_PERMIT_RENEW_FROM,  # 2025-08-05, 180 days before the card's end
         K.WORK_PERMIT_EXPIRY,  # 2026-02-01
         K.ASYLUM_ONE_YEAR,  # 2026-03-10
-        K.CUBAN_ADJUSTMENT_ELIGIBLE,  # 2026-03-10, same day: by kind name
+        K.CUBAN_ADJUSTMENT_ELIGIBLE,  # 2026-03-11, the day after the anniversary
         K.PAROLE_EXPIRY,
         K.UNLAWFUL_PRESENCE_180,
         K.UNLAWFUL_PRESENCE_365,
@@ -116,8 +119,8 @@ def test_it_puts_parole_expiry_on_the_effective_end(ruleset: RuleSet) -> None:
 
 
 def test_it_moves_parole_expiry_to_a_termination(ruleset: RuleSet) -> None:
-    termination = grant(date(2026, 5, 1), date(2026, 5, 31), GrantSource.PROGRAM_TERMINATION)
-    case = facts(grants=(grant(), termination))
+    termination = TerminationFacts(effective=date(2026, 5, 31), published=date(2026, 5, 1))
+    case = facts(terminations=(termination,))
     expiry = date(2026, 5, 31)
     assert dates(only(case, ruleset, K.PAROLE_EXPIRY)) == (expiry, expiry)
     assert dates(only(case, ruleset, K.UNLAWFUL_PRESENCE_180)) == (
@@ -248,9 +251,26 @@ def test_it_rolls_the_asylum_date_forward_and_act_by_back(
     assert dates(deadline) == (expected_date, expected_act_by)
 
 
-def test_it_counts_the_asylum_year_from_the_last_arrival(ruleset: RuleSet) -> None:
-    # Back from a trip abroad on advance parole: arrival is later than the parole start.
+def test_it_counts_the_asylum_year_from_the_earliest_arrival_of_the_stay(
+    ruleset: RuleSet,
+) -> None:
+    # Back from a trip abroad on advance parole: the last arrival is later than the parole
+    # start. Never the less cautious date by default: the clock runs from the first.
     case = facts(arrival=date(2025, 9, 2))
+    assert dates(only(case, ruleset, K.ASYLUM_ONE_YEAR)) == (date(2026, 3, 10), date(2026, 3, 9))
+
+
+def test_it_counts_the_asylum_year_from_a_later_arrival_staff_marked(ruleset: RuleSet) -> None:
+    case = facts(arrival=date(2025, 9, 2), asylum_arrival=date(2025, 9, 2))
+    assert dates(only(case, ruleset, K.ASYLUM_ONE_YEAR)) == (date(2026, 9, 2), date(2026, 9, 1))
+
+
+def test_it_starts_the_asylum_year_again_after_a_departure_and_new_parole(
+    ruleset: RuleSet,
+) -> None:
+    departure = grant(date(2025, 6, 1), date(2025, 6, 1), GrantSource.DEPARTURE)
+    again = grant(date(2025, 9, 2), date(2027, 9, 2), GrantSource.REPAROLE)
+    case = facts(arrival=date(2025, 9, 2), grants=(grant(), departure, again))
     assert dates(only(case, ruleset, K.ASYLUM_ONE_YEAR)) == (date(2026, 9, 2), date(2026, 9, 1))
 
 
@@ -349,10 +369,18 @@ def test_it_does_not_mark_at_risk_once_the_reparole_is_decided(
 
 
 def test_it_plans_the_recorded_work_permit_expiry(ruleset: RuleSet) -> None:
-    case = facts(work_permit_expiry=date(2026, 3, 9))
+    case = facts(program=Program.CAM, work_permit_expiry=date(2026, 3, 9))
     deadline = only(case, ruleset, K.WORK_PERMIT_EXPIRY)
     assert dates(deadline) == (date(2026, 3, 9), date(2026, 3, 9))
     assert deadline.flags == ()
+
+
+@pytest.mark.parametrize("program", [Program.U4U, Program.OAW])
+def test_it_tells_who_works_incident_to_parole_that_the_card_is_not_the_limit(
+    ruleset: RuleSet, program: Program
+) -> None:
+    case = facts(program=program, work_permit_expiry=date(2026, 3, 9))
+    assert only(case, ruleset, K.WORK_PERMIT_EXPIRY).flags == ("work_incident_to_parole",)
 
 
 def test_it_plans_no_work_permit_expiry_when_none_is_recorded(ruleset: RuleSet) -> None:
@@ -360,9 +388,11 @@ def test_it_plans_no_work_permit_expiry_when_none_is_recorded(ruleset: RuleSet) 
 
 
 def test_it_flags_a_work_permit_expiring_after_parole_ends(ruleset: RuleSet) -> None:
-    late = only(facts(work_permit_expiry=date(2027, 3, 11)), ruleset, K.WORK_PERMIT_EXPIRY)
+    cam = Program.CAM
+    late = only(facts(program=cam, work_permit_expiry=date(2027, 3, 11)), ruleset,
+                K.WORK_PERMIT_EXPIRY)  # fmt: skip
     assert late.flags == ("after_parole_end",)
-    on_end = only(facts(work_permit_expiry=END), ruleset, K.WORK_PERMIT_EXPIRY)
+    on_end = only(facts(program=cam, work_permit_expiry=END), ruleset, K.WORK_PERMIT_EXPIRY)
     assert on_end.flags == ()
 
 
@@ -373,13 +403,14 @@ def test_it_plans_cuban_adjustment_a_year_after_the_first_grant(ruleset: RuleSet
     reparole = grant(date(2027, 1, 4), date(2029, 1, 4), GrantSource.REPAROLE)
     case = facts(citizenship="CU", arrival=date(2025, 9, 2), grants=(reparole, grant()))
     deadline = only(case, ruleset, K.CUBAN_ADJUSTMENT_ELIGIBLE)
-    # From the parole start, not the last arrival; not rolled to a business day.
-    assert dates(deadline) == (date(2026, 3, 10), date(2026, 3, 10))
+    # From the parole start, not the last arrival; the day after the anniversary (the
+    # conservative earliest filing day); not rolled to a business day.
+    assert dates(deadline) == (date(2026, 3, 11), date(2026, 3, 11))
     assert deadline.flags == ()
 
 
 def test_it_keeps_the_cuban_adjustment_date_on_a_weekend(ruleset: RuleSet) -> None:
-    case = arriving(date(2025, 3, 8))
+    case = arriving(date(2025, 3, 7))
     case = replace(case, citizenship="CU")
     assert dates(only(case, ruleset, K.CUBAN_ADJUSTMENT_ELIGIBLE)) == (
         date(2026, 3, 8),
@@ -387,11 +418,12 @@ def test_it_keeps_the_cuban_adjustment_date_on_a_weekend(ruleset: RuleSet) -> No
     )
 
 
-def test_it_flags_cuban_adjustment_falling_after_parole_ends(ruleset: RuleSet) -> None:
+def test_it_does_not_tie_cuban_adjustment_to_the_end_of_parole(ruleset: RuleSet) -> None:
+    # Eligibility does not end with parole: no flag suggests it does.
     case = facts(citizenship="CU", grants=(grant(ARRIVAL, date(2026, 3, 9)),))
     deadline = only(case, ruleset, K.CUBAN_ADJUSTMENT_ELIGIBLE)
-    assert deadline.date == date(2026, 3, 10)
-    assert deadline.flags == ("after_parole_end",)
+    assert deadline.date == date(2026, 3, 11)
+    assert deadline.flags == ()
 
 
 @pytest.mark.parametrize("citizenship", [None, "UA", "VE", "HT"])
@@ -434,7 +466,6 @@ version = 3
 formula = "tps_window"
 programs = ["all"]
 excluded_statuses = ["departed", "status_obtained", "closed"]
-suppressed_by = [{ form = "I-821", when = "filed" }]
 citation = "8 CFR 244.2"
 
 [[tps_window]]
@@ -452,6 +483,15 @@ opens = 2025-01-17
 closes = 2025-07-01
 residence_since = 2024-08-16
 citation = "90 FR 2002"
+
+[[tps_window]]
+id = "UA-2026-rereg"
+country = "UA"
+registration = "re-registration"
+opens = 2026-05-01
+closes = 2026-06-30
+residence_since = 2023-08-16
+citation = "91 FR 4004"
 
 [[tps_window]]
 id = "VE-2026"
@@ -519,16 +559,27 @@ def test_it_picks_the_window_of_the_persons_country(tps_rules: RuleSet) -> None:
     ]
 
 
-@pytest.mark.parametrize("decision", [None, Decision.APPROVED, Decision.DENIED])
-def test_it_drops_the_tps_windows_once_an_i821_is_filed(
+@pytest.mark.parametrize("decision", [None, Decision.DENIED])
+def test_it_drops_initial_registration_once_an_i821_is_filed(
     tps_rules: RuleSet, decision: Decision | None
 ) -> None:
     case = tps_case("UA", date(2024, 1, 2), filing(Form.I821, decision))
     assert compute_deadlines(case, tps_rules) == []
 
 
-def test_it_keeps_the_tps_windows_after_a_withdrawn_i821(tps_rules: RuleSet) -> None:
-    case = tps_case("UA", date(2024, 1, 2), filing(Form.I821, Decision.WITHDRAWN))
+def test_it_gives_a_tps_holder_every_re_registration_window(tps_rules: RuleSet) -> None:
+    # Holders re-register in each window (8 CFR 244.17); only initial registration goes.
+    case = tps_case("UA", date(2024, 1, 2), filing(Form.I821, Decision.APPROVED))
+    assert [(d.key, d.date) for d in compute_deadlines(case, tps_rules)] == [
+        ("UA-2026-rereg", date(2026, 6, 30))
+    ]
+
+
+@pytest.mark.parametrize("decision", [Decision.WITHDRAWN, Decision.REJECTED])
+def test_it_keeps_initial_registration_after_an_i821_that_was_not_filed(
+    tps_rules: RuleSet, decision: Decision
+) -> None:
+    case = tps_case("UA", date(2024, 1, 2), filing(Form.I821, decision))
     assert [d.key for d in compute_deadlines(case, tps_rules)] == ["UA-2025", "UA-2026"]
 
 
@@ -549,3 +600,214 @@ def test_the_shipped_ukraine_window_reaches_only_those_resident_by_its_date(
     assert "88 FR 56872" in resident.citation
     assert K.TPS_REGISTRATION_CLOSES not in kinds(tps_case("UA", date(2023, 8, 17)), ruleset)
     assert K.TPS_REGISTRATION_CLOSES not in kinds(tps_case("VE", date(2023, 1, 2)), ruleset)
+
+
+# --- unlawful presence, counted as the law counts it ----------------------------------
+
+SHORT = facts(grants=(grant(ARRIVAL, date(2026, 3, 10)),))  # ends Tuesday 2026-03-10
+
+
+def decided(form: Form, filed: date, decision: Decision, on: date) -> FilingFacts:
+    return FilingFacts(form=form, filed=filed, decision=decision, decided_on=on)
+
+
+def test_it_counts_both_marks_from_the_day_after_the_end(ruleset: RuleSet) -> None:
+    assert dates(only(SHORT, ruleset, K.UNLAWFUL_PRESENCE_180)) == (
+        date(2026, 9, 7), date(2026, 9, 6),
+    )  # fmt: skip
+    assert dates(only(SHORT, ruleset, K.UNLAWFUL_PRESENCE_365)) == (
+        date(2027, 3, 10), date(2027, 3, 9),
+    )  # fmt: skip
+
+
+def test_it_moves_the_marks_by_the_days_an_asylum_claim_was_pending_after_the_end(
+    ruleset: RuleSet,
+) -> None:
+    denied = decided(Form.I589, date(2026, 1, 5), Decision.DENIED, date(2026, 5, 10))
+    case = replace(SHORT, filings=(denied,))
+    # Pending 2026-03-11 to 2026-05-09 after the end: 60 days do not count.
+    found = only(case, ruleset, K.UNLAWFUL_PRESENCE_180)
+    assert dates(found) == (date(2026, 11, 6), date(2026, 11, 5))
+    assert "days_not_counted" in found.flags
+    assert dates(only(case, ruleset, K.UNLAWFUL_PRESENCE_365)) == (
+        date(2027, 5, 9), date(2027, 5, 8),
+    )  # fmt: skip
+
+
+def test_it_counts_a_claim_filed_after_the_end_only_from_its_filing(ruleset: RuleSet) -> None:
+    late = decided(Form.I589, date(2026, 4, 1), Decision.DENIED, date(2026, 4, 11))
+    case = replace(SHORT, filings=(late,))
+    assert dates(only(case, ruleset, K.UNLAWFUL_PRESENCE_180)) == (
+        date(2026, 9, 17), date(2026, 9, 16),
+    )  # fmt: skip
+
+
+def test_it_joins_overlapping_pending_claims(ruleset: RuleSet) -> None:
+    first = decided(Form.I589, date(2026, 1, 5), Decision.DENIED, date(2026, 5, 10))
+    second = decided(Form.I485, date(2026, 4, 1), Decision.DENIED, date(2026, 5, 20))
+    case = replace(SHORT, filings=(first, second))
+    # One span, 2026-03-11 to 2026-05-19: 70 days.
+    assert dates(only(case, ruleset, K.UNLAWFUL_PRESENCE_180)) == (
+        date(2026, 11, 16), date(2026, 11, 15),
+    )  # fmt: skip
+
+
+def test_it_tolls_nothing_for_a_rejected_claim(ruleset: RuleSet) -> None:
+    rejected = decided(Form.I589, date(2026, 1, 5), Decision.REJECTED, date(2026, 5, 10))
+    case = replace(SHORT, filings=(rejected,))
+    assert dates(only(case, ruleset, K.UNLAWFUL_PRESENCE_180)) == (
+        date(2026, 9, 7), date(2026, 9, 6),
+    )  # fmt: skip
+    # Never filed, so the asylum deadline stands as well.
+    assert K.ASYLUM_ONE_YEAR in kinds(case, ruleset)
+
+
+def test_it_still_suppresses_the_marks_while_a_claim_is_pending(ruleset: RuleSet) -> None:
+    pending = FilingFacts(form=Form.I589, filed=date(2026, 1, 5))
+    assert not kinds(replace(SHORT, filings=(pending,)), ruleset) & UNLAWFUL_KINDS
+
+
+def test_it_counts_no_unlawful_presence_before_the_eighteenth_birthday(
+    ruleset: RuleSet,
+) -> None:
+    minor = replace(SHORT, birth_date=date(2009, 6, 1))  # 18 on 2027-06-01: day 1
+    found = only(minor, ruleset, K.UNLAWFUL_PRESENCE_180)
+    assert dates(found) == (date(2027, 11, 28), date(2027, 11, 27))
+    assert "days_not_counted" in found.flags
+    adult = replace(SHORT, birth_date=date(2000, 6, 1))
+    assert dates(only(adult, ruleset, K.UNLAWFUL_PRESENCE_180)) == (
+        date(2026, 9, 7), date(2026, 9, 6),
+    )  # fmt: skip
+
+
+def test_it_keeps_a_pending_reparole_at_risk(ruleset: RuleSet) -> None:
+    case = replace(SHORT, filings=(FilingFacts(form=Form.I131, filed=date(2026, 1, 5)),))
+    assert only(case, ruleset, K.UNLAWFUL_PRESENCE_180).flags == ("at_risk",)
+
+
+# --- work permits -----------------------------------------------------------------------
+
+
+def test_it_caps_a_c11_card_at_the_end_of_parole(ruleset: RuleSet) -> None:
+    case = facts(work_permit_expiry=date(2027, 9, 1), work_permit_category="c11")
+    found = only(case, ruleset, K.WORK_PERMIT_EXPIRY)
+    assert dates(found) == (END, END)
+    assert found.flags == ("capped_at_parole_end", "work_incident_to_parole")
+    renew = only(case, ruleset, K.WORK_PERMIT_RENEW_FROM)
+    assert dates(renew) == (END - timedelta(days=180), END - timedelta(days=180))
+
+
+def test_it_flags_but_keeps_a_card_of_another_category_after_the_end(ruleset: RuleSet) -> None:
+    case = facts(
+        program=Program.CHNV, work_permit_expiry=date(2027, 9, 1), work_permit_category="c08"
+    )
+    found = only(case, ruleset, K.WORK_PERMIT_EXPIRY)
+    assert dates(found) == (date(2027, 9, 1), date(2027, 9, 1))
+    assert found.flags == ("after_parole_end",)
+
+
+def test_it_stops_the_renewal_date_while_a_renewal_is_pending(ruleset: RuleSet) -> None:
+    case = facts(
+        work_permit_expiry=date(2026, 9, 1),
+        filings=(FilingFacts(form=Form.I765, filed=date(2026, 4, 1)),),
+    )
+    assert K.WORK_PERMIT_RENEW_FROM not in kinds(case, ruleset)
+    assert K.WORK_PERMIT_EXPIRY in kinds(case, ruleset)
+
+
+# --- fees -----------------------------------------------------------------------------
+
+
+def test_it_puts_the_parole_fee_on_the_notices_due_date(ruleset: RuleSet) -> None:
+    found = only(facts(parole_fee_due=date(2026, 12, 20)), ruleset, K.PAROLE_FEE_DUE)
+    assert dates(found) == (date(2026, 12, 20), date(2026, 12, 20))
+    assert "8 U.S.C. 1804" in found.citation
+    assert K.PAROLE_FEE_DUE not in kinds(BASE, ruleset)
+
+
+def test_it_watches_each_year_an_asylum_claim_is_pending(ruleset: RuleSet) -> None:
+    pending = FilingFacts(form=Form.I589, filed=date(2025, 12, 1))
+    found = [
+        d
+        for d in compute_deadlines(facts(filings=(pending,)), ruleset)
+        if d.kind == K.ANNUAL_ASYLUM_FEE_DUE
+    ]
+    assert [(d.date, d.key, d.flags) for d in found] == [
+        (date(2026, 12, 1), "2025-12-01:watch", ("watch_for_notice",))
+    ]
+    assert found[0].citation.endswith(
+        "$102 for 2026 (90 FR 52693 (Nov. 21, 2025), effective Jan. 1, 2026)"
+    )
+
+
+def test_it_puts_the_yearly_fee_on_the_notices_date_and_watches_the_next_year(
+    ruleset: RuleSet,
+) -> None:
+    noticed = FilingFacts(form=Form.I589, filed=date(2025, 12, 1), fee_notice_due=date(2027, 1, 4))
+    found = sorted(
+        (d.date, d.flags, d.citation.rsplit(";", 1)[-1].strip())
+        for d in compute_deadlines(facts(filings=(noticed,)), ruleset)
+        if d.kind == K.ANNUAL_ASYLUM_FEE_DUE
+    )
+    assert found == [
+        (date(2027, 1, 4), (), "amount for 2027 not yet set"),
+        (date(2027, 12, 1), ("watch_for_notice",), "amount for 2027 not yet set"),
+    ]
+
+
+def test_it_charges_no_yearly_fee_on_a_decided_claim(ruleset: RuleSet) -> None:
+    done = decided(Form.I589, date(2025, 12, 1), Decision.DENIED, date(2026, 2, 1))
+    assert K.ANNUAL_ASYLUM_FEE_DUE not in kinds(facts(filings=(done,)), ruleset)
+
+
+# --- USCIS holds ----------------------------------------------------------------------
+
+
+def held(ruleset: RuleSet, *holds: Hold) -> RuleSet:
+    return replace(ruleset, holds=holds)
+
+
+HOLD = Hold(
+    id="PM-TEST", memo="PM-TEST", citation="test memo", starts=date(2026, 1, 1),
+    forms=frozenset({Form.I131, Form.I589}), countries=frozenset({"AF"}),
+)  # fmt: skip
+
+
+def test_it_marks_the_expiry_and_reparole_dates_a_hold_covers(ruleset: RuleSet) -> None:
+    case = facts(program=Program.OAW, citizenship="AF")
+    found = compute_deadlines(case, held(ruleset, HOLD))
+    marked = {d.kind for d in found if "hold:PM-TEST" in d.flags}
+    assert marked == {K.PAROLE_EXPIRY, K.REPAROLE_WINDOW_OPENS, K.REPAROLE_FILE_BY}
+    # A hold moves no date.
+    assert [d.date for d in found] == [d.date for d in compute_deadlines(case, ruleset)]
+
+
+def test_it_marks_nothing_for_another_country_or_after_the_hold(ruleset: RuleSet) -> None:
+    ukrainian = compute_deadlines(facts(citizenship="UA"), held(ruleset, HOLD))
+    assert not any(f.startswith("hold:") for d in ukrainian for f in d.flags)
+    lifted = replace(HOLD, lifted=date(2026, 6, 11))
+    found = compute_deadlines(facts(program=Program.OAW, citizenship="AF"), held(ruleset, lifted))
+    # The end (2027-03-10) comes after the lifting: unmarked.
+    assert not any(f.startswith("hold:") for d in found for f in d.flags)
+
+
+def test_it_marks_a_pending_application_of_a_held_form_for_every_nationality(
+    ruleset: RuleSet,
+) -> None:
+    asylum = Hold(
+        id="ASY", memo="ASY", citation="test", starts=date(2026, 1, 1),
+        forms=frozenset({Form.I589}), countries=None,
+    )  # fmt: skip
+    pending = FilingFacts(form=Form.I589, filed=date(2026, 1, 5))
+    found = only(facts(filings=(pending,)), held(ruleset, asylum), K.PAROLE_EXPIRY)
+    assert "hold:ASY" in found.flags
+    assert "hold:ASY" not in only(BASE, held(ruleset, asylum), K.PAROLE_EXPIRY).flags
+
+
+def test_the_shipped_holds_are_lifted_by_the_vacatur(ruleset: RuleSet) -> None:
+    assert {h.id for h in ruleset.holds} == {"PM-602-0192-asylum", "PM-602-0192", "PM-602-0194"}
+    assert {h.until for h in ruleset.holds} == {date(2026, 6, 11)}
+    afghan = facts(program=Program.OAW, citizenship="AF")
+    assert not any(
+        f.startswith("hold:") for d in compute_deadlines(afghan, ruleset) for f in d.flags
+    )

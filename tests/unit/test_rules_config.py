@@ -75,9 +75,11 @@ def assert_error(exc: ConfigError, line: int | None, reason: str) -> None:
 
 def test_it_parses_the_shipped_rules() -> None:
     parsed = parse_ruleset(SHIPPED.read_text(encoding="utf-8"), str(SHIPPED))
-    assert parsed.version == "2026.12.1"
+    assert parsed.version == "2026.12.2"
     assert parsed.holiday_calendar == "US"
-    assert len(parsed.rules) == 9
+    assert len(parsed.rules) == 12
+    assert parsed.work_incident_to_parole == {Program.U4U, Program.OAW}
+    assert [(f.year, f.amount_usd) for f in parsed.annual_asylum_fees] == [(2025, 100), (2026, 102)]
     [ukraine] = parsed.tps_windows
     assert (ukraine.country, ukraine.closes, ukraine.residence_since) == (
         "UA",
@@ -96,7 +98,7 @@ def test_it_ships_the_offsets_of_domain_md(ruleset: RuleSet) -> None:
     offsets = {
         r.id: (r.date_offset_days, r.act_by_offset_days)
         for r in ruleset.rules
-        if r.formula == "end_offset"
+        if r.formula in ("end_offset", "accrual")
     }
     assert offsets == {
         "parole_expiry": (0, 0),
@@ -124,6 +126,8 @@ def test_it_ships_the_filing_conditions(ruleset: RuleSet) -> None:
     assert ruleset.rule("unlawful_presence_365").at_risk_when == (
         FilingCondition(Form.I131, "pending"),
     )
+    assert ruleset.rule("unlawful_presence_365").tolled_by == (Form.I589, Form.I485)
+    assert ruleset.rule("work_permit_expiry").cap_at_end_for == {"c11"}
     assert ruleset.rule("cuban_adjustment_eligible").citizenship == frozenset({"CU"})
     assert ruleset.rule("parole_expiry").excluded_statuses == {
         Status.DEPARTED,
@@ -274,7 +278,7 @@ def test_it_reports_an_unknown_formula() -> None:
         error_of(source),
         line_of(source, 'formula = "guess"'),
         "[[rule]] #1 formula: 'guess' is not one of "
-        "end_offset, anniversary, recorded_date, tps_window",
+        "end_offset, accrual, anniversary, recorded_date, tps_window, annual_fee",
     )
 
 

@@ -49,3 +49,16 @@ def name_words(name: str) -> set[str]:
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return set(_WORD.findall(plain))
+
+
+# A work permit category as printed on the card, "C11" or "(c)(11)": a letter, two digits
+# and perhaps a letter (c08, a05, a12, c09p).
+_CATEGORY = re.compile(r"^[ac]\d{2}[a-z]?$")
+
+
+def normalise_category(value: str) -> str:
+    """A work permit category in the tracker's form: "(c)(11)", "C11" and "c 11" are c11."""
+    compact = re.sub(r"[\s()]", "", value).lower()
+    if not _CATEGORY.match(compact):
+        raise ValueError("not a work permit category such as c11, a05, c08 or a12")
+    return compact

@@ -38,18 +38,13 @@ class GrantSource(StrEnum):
     REPAROLE = "reparole"
     CORRECTION = "correction"
     TERMINATION_NOTICE = "termination_notice"
-    PROGRAM_TERMINATION = "program_termination"
     # Parole ends when the person leaves (8 CFR 212.5(e)).
     DEPARTURE = "departure"
 
     @property
     def ends_early(self) -> bool:
         """True for an early end (termination, departure); False for a grant of parole."""
-        return self in (
-            GrantSource.TERMINATION_NOTICE,
-            GrantSource.PROGRAM_TERMINATION,
-            GrantSource.DEPARTURE,
-        )
+        return self in (GrantSource.TERMINATION_NOTICE, GrantSource.DEPARTURE)
 
 
 class Form(StrEnum):
@@ -68,6 +63,8 @@ class Decision(StrEnum):
     APPROVED = "approved"
     DENIED = "denied"
     WITHDRAWN = "withdrawn"
+    # Returned unaccepted (wrong fee, missing signature): it was never pending.
+    REJECTED = "rejected"
 
 
 class DeadlineKind(StrEnum):
@@ -82,6 +79,9 @@ class DeadlineKind(StrEnum):
     WORK_PERMIT_EXPIRY = "work_permit_expiry"
     CUBAN_ADJUSTMENT_ELIGIBLE = "cuban_adjustment_eligible"
     TPS_REGISTRATION_CLOSES = "tps_registration_closes"
+    PAROLE_FEE_DUE = "parole_fee_due"
+    ANNUAL_ASYLUM_FEE_DUE = "annual_asylum_fee_due"
+    WORK_PERMIT_RENEW_FROM = "work_permit_renew_from"
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,9 @@ class GrantFacts:
     source: GrantSource
     # Ties on `start` are broken by recording order: a later correction wins.
     sequence: int = 0
-    # False while the program termination behind this grant is stayed by a court.
-    in_force: bool = True
+    # When the grant was decided, where known: a grant decided after a program
+    # termination's notice (a court order, a new parole) is not ended by it.
+    decided: date | None = None
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,41 @@ class FilingFacts:
     form: Form
     filed: date
     decision: Decision | None = None
+    decided_on: date | None = None
+    # The due date in the latest yearly fee notice USCIS sent for this filing.
+    fee_notice_due: date | None = None
 
     @property
     def pending(self) -> bool:
         return self.decision is None
+
+    @property
+    def was_filed(self) -> bool:
+        """False for a filing withdrawn or rejected: it satisfies nothing."""
+        return self.decision not in (Decision.WITHDRAWN, Decision.REJECTED)
+
+
+@dataclass(frozen=True)
+class TerminationException:
+    """Who a program termination spares: people with `form` filed by `filed_by` and
+    still pending. A denial or withdrawal ends the exception on its date."""
+
+    form: Form
+    filed_by: date
+
+
+@dataclass(frozen=True)
+class TerminationFacts:
+    """A program termination that reached a case, as the rules see it."""
+
+    effective: date
+    # The notice's publication: grants decided after it are not ended by it.
+    published: date
+    in_force: bool = True
+    # True when parole ends only once the person receives an individual notice.
+    on_notice: bool = False
+    notice_received: date | None = None
+    exception: TerminationException | None = None
 
 
 @dataclass(frozen=True)
@@ -121,8 +153,12 @@ class CaseFacts:
     filings: tuple[FilingFacts, ...] = ()
     citizenship: str | None = None
     work_permit_expiry: date | None = None
+    work_permit_category: str | None = None
     # A representative may set another arrival for the asylum clock (domain.md).
     asylum_arrival: date | None = None
+    terminations: tuple[TerminationFacts, ...] = ()
+    birth_date: date | None = None
+    parole_fee_due: date | None = None
 
 
 @dataclass(frozen=True)
