@@ -3,7 +3,7 @@
 import os
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -15,6 +15,8 @@ from tracker.alerts.dispatcher import Dispatcher
 from tracker.alerts.message_files import load_catalog
 from tracker.alerts.policy import ReminderPolicy, parse_policy
 from tracker.clock import Clock, SystemClock
+from tracker.domain.holds import parse_holds
+from tracker.domain.known_terminations import KnownTermination, parse_known_terminations
 from tracker.domain.rules import RuleSet
 from tracker.domain.rules_config import parse_ruleset
 from tracker.errors import ConfigError
@@ -42,8 +44,12 @@ def read_config(path: Path) -> str:
 
 
 def read_ruleset(path: Path) -> RuleSet:
-    """Read and check a rules file."""
-    return parse_ruleset(read_config(path), str(path))
+    """Read and check a rules file, with the USCIS holds (`holds.toml`) beside it."""
+    holds = path.parent / "holds.toml"
+    return replace(
+        parse_ruleset(read_config(path), str(path)),
+        holds=parse_holds(read_config(holds), str(holds)),
+    )
 
 
 def read_policy(path: Path) -> ReminderPolicy:
@@ -69,6 +75,12 @@ class App:
     @cached_property
     def ruleset(self) -> RuleSet:
         return read_ruleset(self.rules_path)
+
+    @cached_property
+    def known_terminations(self) -> tuple[KnownTermination, ...]:
+        """The published terminations shipped as reference data (none applies by itself)."""
+        path = self.settings.config_dir / "terminations.toml"
+        return parse_known_terminations(read_config(path), str(path))
 
     @cached_property
     def composer(self) -> Composer:
@@ -150,4 +162,8 @@ class App:
     @cached_property
     def policies(self) -> Policies:
         """What every change to a case is judged by."""
-        return Policies(deadlines=self.ruleset, reminders=self.composer)
+        return Policies(
+            deadlines=self.ruleset,
+            reminders=self.composer,
+            known_terminations=self.known_terminations,
+        )

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -135,3 +136,61 @@ def test_the_database_refuses_to_change_or_delete_an_audit_row(migrated: Engine)
 def table_rows(engine: Engine, name: str) -> list[tuple[Any, ...]]:
     with engine.connect() as connection:
         return [tuple(r) for r in connection.execute(text(f'SELECT * FROM "{name}" ORDER BY id'))]
+
+
+def test_it_moves_terminations_recorded_as_grants_to_their_own_table(database_url: str) -> None:
+    """0012: a termination reached a case as a grant row; after the upgrade it reaches it
+    through termination_case, and the case keeps its own grants only."""
+    engine = make_engine(database_url, KEYRING)
+    try:
+        _downgrade_to(engine, "0011")
+        at = "2026-11-01 12:00:00+00:00"
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO parolee (id, full_name, language, timezone, arrival_date, "
+                    "created_at, updated_at) VALUES (1, 'x', 'en', 'UTC', '2025-01-01', :at, :at)"
+                ),
+                {"at": at},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO parole_case (id, external_id, parolee_id, program, status, "
+                    "end_date, created_at, updated_at) VALUES (1, 'M1', 1, 'CHNV', 'paroled', "
+                    "'2025-04-24', :at, :at)"
+                ),
+                {"at": at},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO program_termination (id, program, effective_date, notice_date, "
+                    "citation, state, created_at, created_by) VALUES (1, 'CHNV', '2025-04-24', "
+                    "'2025-03-25', '90 FR 13611', 'in_force', :at, 'admin')"
+                ),
+                {"at": at},
+            )
+            connection.execute(text(
+                "INSERT INTO parole_grant (case_id, start_date, expiry_date, source, "
+                "termination_id, recorded_at, recorded_by) VALUES "
+                "(1, '2024-10-14', '2026-10-13', 'initial', NULL, :at, 'import'), "
+                "(1, '2025-03-25', '2025-04-24', 'program_termination', 1, :at, 'admin')"
+            ), {"at": at})  # fmt: skip
+        upgrade(engine)
+        assert schema_diff(engine) == []
+        with engine.connect() as connection:
+            links = connection.execute(
+                text("SELECT termination_id, case_id, notice_received FROM termination_case")
+            ).all()
+            sources = connection.execute(text("SELECT source FROM parole_grant")).scalars().all()
+        assert [tuple(r) for r in links] == [(1, 1, None)]
+        assert sources == ["initial"]
+    finally:
+        engine.dispose()
+
+
+def _downgrade_to(engine: Engine, revision: str) -> None:
+    """Take the freshly migrated, empty test database back to `revision`."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)

@@ -1,5 +1,6 @@
 """What the admin dashboard shows each morning: urgency, gaps, failures, recent changes."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -8,10 +9,14 @@ from sqlalchemy import ColumnElement, case, true
 from sqlmodel import Session, col, func, select
 
 from tracker.cases.repository import OPEN_STATUSES
+from tracker.cases.terminations import KnownReach, not_applied, without_notice
+from tracker.domain.holds import FLAG_PREFIX
+from tracker.domain.known_terminations import KnownTermination
 from tracker.store.models import (
     Alert,
     AlertState,
     Case,
+    DeadlineRow,
     Filing,
     InboundMessage,
     Parolee,
@@ -41,6 +46,12 @@ class Dashboard:
     # Open notices from USCIS status changes, urgent (denials) first.
     notices: list[tuple[StaffNotice, Case]] = field(default_factory=list)
     urgent_notices: int = 0
+    # Open cases whose dates a USCIS hold marks (a decision may not come in time).
+    held: int = 0
+    # Open cases under a notice-based termination with no individual notice recorded.
+    without_notice: int = 0
+    # Shipped termination notices not recorded that would reach open cases.
+    known_not_applied: list[KnownReach] = field(default_factory=list)
 
 
 def _scope(representative_id: int | None) -> ColumnElement[bool]:
@@ -48,9 +59,14 @@ def _scope(representative_id: int | None) -> ColumnElement[bool]:
 
 
 def build_dashboard(
-    session: Session, today: date, now: datetime, representative_id: int | None = None
+    session: Session,
+    today: date,
+    now: datetime,
+    representative_id: int | None = None,
+    known: Sequence[KnownTermination] = (),
 ) -> Dashboard:
-    """The dashboard for everyone's cases, or one representative's (`representative_id`)."""
+    """The dashboard for everyone's cases, or one representative's (`representative_id`);
+    `known`, the shipped terminations, are counted for everyone's only."""
     scope = _scope(representative_id)
     board = Dashboard()
     open_case = col(Case.status).in_(OPEN_STATUSES)
@@ -130,4 +146,19 @@ def build_dashboard(
             .order_by(col(StaffNotice.urgent).desc(), col(StaffNotice.created_at)).limit(RECENT)
         ).all()
     )  # fmt: skip
+    held = (
+        select(DeadlineRow.id)
+        .where(
+            DeadlineRow.case_id == Case.id,
+            col(DeadlineRow.cancelled_at).is_(None),
+            col(DeadlineRow.flags).contains(FLAG_PREFIX),
+        )
+        .exists()
+    )
+    board.held = session.exec(
+        select(func.count()).select_from(Case).where(open_case, scope, held)
+    ).one()
+    board.without_notice = len(without_notice(session, representative_id=representative_id))
+    if representative_id is None:
+        board.known_not_applied = not_applied(session, known)
     return board

@@ -13,20 +13,33 @@ from tracker.domain.model import (
     DeadlineChange,
     FilingFacts,
     GrantFacts,
+    TerminationException,
+    TerminationFacts,
 )
-from tracker.domain.parole import effective_end
+from tracker.domain.parole import case_end
 from tracker.domain.rules import compute_deadlines
 from tracker.policies import Policies
-from tracker.store.models import Case, DeadlineRow, Filing, Grant, Parolee, ProgramTermination
+from tracker.store.models import (
+    Case,
+    DeadlineRow,
+    Filing,
+    Grant,
+    Parolee,
+    ProgramTermination,
+    TerminationCase,
+)
 
 
 def case_facts(session: Session, case: Case, parolee: Parolee) -> CaseFacts:
     """Read what the rules need about one case from the database."""
-    grant_rows = session.exec(
-        select(Grant, ProgramTermination)
-        .join(ProgramTermination, isouter=True)
-        .where(Grant.case_id == case.id)
-        .order_by(col(Grant.id))
+    grants = session.exec(
+        select(Grant).where(Grant.case_id == case.id).order_by(col(Grant.id))
+    ).all()
+    reached = session.exec(
+        select(ProgramTermination, TerminationCase)
+        .join(TerminationCase)
+        .where(TerminationCase.case_id == case.id)
+        .order_by(col(ProgramTermination.id))
     ).all()
     filings = session.exec(select(Filing).where(Filing.case_id == case.id)).all()
     return CaseFacts(
@@ -34,21 +47,47 @@ def case_facts(session: Session, case: Case, parolee: Parolee) -> CaseFacts:
         status=case.status,
         arrival=parolee.arrival_date,
         asylum_arrival=parolee.asylum_arrival_date,
+        birth_date=parolee.birth_date,
         citizenship=parolee.citizenship,
         work_permit_expiry=case.work_permit_expiry,
+        work_permit_category=case.work_permit_category,
+        parole_fee_due=case.parole_fee_due,
         grants=tuple(
             GrantFacts(
                 start=g.start_date,
                 expiry=g.expiry_date,
                 source=g.source,
                 sequence=g.id or 0,
-                in_force=t is None or t.state.ends_parole,
+                decided=g.decided_on,
             )
-            for g, t in grant_rows
+            for g in grants
         ),
+        terminations=tuple(termination_facts(t, link) for t, link in reached),
         filings=tuple(
-            FilingFacts(form=f.form, filed=f.filed_date, decision=f.decision) for f in filings
+            FilingFacts(
+                form=f.form,
+                filed=f.filed_date,
+                decision=f.decision,
+                decided_on=f.decided_on,
+                fee_notice_due=f.fee_notice_due,
+            )
+            for f in filings
         ),
+    )
+
+
+def termination_facts(termination: ProgramTermination, link: TerminationCase) -> TerminationFacts:
+    """A stored termination as it reached one case, for the rules."""
+    exception = None
+    if termination.except_form is not None and termination.except_filed_by is not None:
+        exception = TerminationException(termination.except_form, termination.except_filed_by)
+    return TerminationFacts(
+        effective=termination.effective_date,
+        published=termination.notice_date,
+        in_force=termination.state.ends_parole,
+        on_notice=termination.on_notice,
+        notice_received=link.notice_received,
+        exception=exception,
     )
 
 
@@ -90,7 +129,7 @@ def refresh_case(
     `facts` and `is_new` let a bulk import skip reads it knows the answer to.
     """
     facts = facts or case_facts(session, case, parolee)
-    case.end_date = effective_end(facts.grants)
+    case.end_date = case_end(facts)
     session.add(case)
     computed = compute_deadlines(facts, policies.deadlines)
     assert case.id is not None, "flush the case before refreshing it"

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, true
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from tracker.domain.holds import Hold, held_by
 from tracker.domain.identifiers import normalise_phone
 from tracker.domain.model import Program, Status
 from tracker.errors import InvalidInputError, NotFoundError
@@ -19,8 +20,10 @@ from tracker.store.models import (
     Filing,
     Grant,
     Parolee,
+    ProgramTermination,
     Representative,
     StatusChange,
+    TerminationCase,
     must_id,
 )
 
@@ -168,6 +171,13 @@ class CaseDetail:
     grants: list[Grant]
     filings: list[Filing]
     history: list[StatusChange]
+    # The program terminations that reached the case, with its individual notice.
+    terminations: list[tuple[ProgramTermination, TerminationCase]]
+
+    def holds(self, known: Sequence[Hold]) -> list[Hold]:
+        """The USCIS holds that mark any of the case's deadlines."""
+        named = {h for d in self.deadlines for h in held_by(d.flags.split(","))}
+        return [h for h in known if h.id in named]
 
 
 def case_detail(session: Session, ref: str) -> CaseDetail:
@@ -202,4 +212,19 @@ def case_detail(session: Session, ref: str) -> CaseDetail:
                 .order_by(col(StatusChange.id))
             ).all()
         ),
+        terminations=case_terminations(session, must_id(case.id)),
+    )
+
+
+def case_terminations(
+    session: Session, case_id: int
+) -> list[tuple[ProgramTermination, TerminationCase]]:
+    """The program terminations that reached a case, oldest first, with its notice."""
+    return list(
+        session.exec(
+            select(ProgramTermination, TerminationCase)
+            .join(TerminationCase)
+            .where(TerminationCase.case_id == case_id)
+            .order_by(col(ProgramTermination.id))
+        ).all()
     )

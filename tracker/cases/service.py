@@ -38,6 +38,9 @@ class StatusRequest:
     new_expiry: date | None = None
     receipt: str | None = None
     form: Form | None = None
+    # When a new grant was decided, if after a program termination's notice (a court
+    # order, a new parole); unknown means before, so the termination still ends it.
+    decided: date | None = None
 
 
 def change_status(
@@ -67,6 +70,7 @@ def change_status(
             source=GrantSource.REPAROLE,
             actor=request.actor,
             now=now,
+            decided=request.decided,
         )
         approve_pending_reparole(session, case, start, now)
     if request.target == Status.TERMINATED:
@@ -144,18 +148,20 @@ def add_grant(
     source: GrantSource,
     actor: str,
     now: datetime,
-    termination_id: int | None = None,
     note: str | None = None,
+    decided: date | None = None,
 ) -> Grant:
     """Add a grant to a case's history. The caller recomputes deadlines."""
     if expiry < start:
         raise InvalidInputError(f"the expiry {expiry} is before the start {start}")
+    if decided is not None and decided > now.date():
+        raise InvalidInputError(f"the decision date {decided} is after today ({now.date()})")
     grant = Grant(
         case_id=must_id(case.id),
         start_date=start,
         expiry_date=expiry,
         source=source,
-        termination_id=termination_id,
+        decided_on=decided,
         recorded_at=now,
         recorded_by=actor,
         note=note,

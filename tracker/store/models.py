@@ -82,6 +82,8 @@ class Parolee(SQLModel, table=True):
     arrival_date: date
     # Set by a representative when a trip abroad should not restart the asylum clock.
     asylum_arrival_date: date | None = None
+    # Optional: no unlawful presence accrues before 18 (INA 212(a)(9)(B)(iii)(I)).
+    birth_date: date | None = None
     a_number: str | None = secret("parolee.a_number", default=None)
     a_number_index: str | None = blind_index()
     sms_consent_at: datetime | None = instant(default=None, nullable=True)
@@ -131,13 +133,17 @@ class Case(SQLModel, table=True):
     status: Status = Field(sa_type=enum_type(Status))
     end_date: date = Field(index=True)
     work_permit_expiry: date | None = None
+    # The card's category as printed on it, e.g. c11 (parole-based), a05, c08, a12.
+    work_permit_category: str | None = Field(default=None, max_length=8)
+    # The due date in USCIS's payment notice for the current parole grant's fee.
+    parole_fee_due: date | None = None
     notes: str | None = secret("parole_case.notes", default=None)
     created_at: datetime = instant()
     updated_at: datetime = instant()
 
 
 class Grant(SQLModel, table=True):
-    """A period of parole, or a termination that ends one early."""
+    """A period of parole, or an individual early end (termination notice, departure)."""
 
     __tablename__ = "parole_grant"
 
@@ -146,9 +152,9 @@ class Grant(SQLModel, table=True):
     start_date: date
     expiry_date: date
     source: GrantSource = Field(sa_type=enum_type(GrantSource))
-    termination_id: int | None = Field(
-        default=None, foreign_key="program_termination.id", index=True
-    )
+    # When the grant was decided, where staff know it; None: treated as decided before
+    # any program termination's notice (the cautious reading).
+    decided_on: date | None = None
     recorded_at: datetime = instant()
     recorded_by: str = Field(max_length=200)
     note: str | None = secret("parole_grant.note", default=None)
@@ -165,6 +171,8 @@ class Filing(SQLModel, table=True):
     status_text: str | None = None
     decision: Decision | None = Field(default=None, sa_type=enum_type(Decision), nullable=True)
     decided_on: date | None = None
+    # The due date in the latest yearly fee notice (the annual asylum fee).
+    fee_notice_due: date | None = None
     created_at: datetime = instant()
     updated_at: datetime = instant()
 
@@ -181,9 +189,28 @@ class ProgramTermination(SQLModel, table=True):
     citation: str = Field(max_length=500)
     except_form: Form | None = Field(default=None, sa_type=enum_type(Form), nullable=True)
     except_filed_by: date | None = None
+    # True when parole ends only on an individual notice (the later of the two dates).
+    on_notice: bool = False
+    # The id of the shipped notice in config/terminations.toml this records, if any.
+    known_id: str | None = Field(default=None, max_length=64, unique=True)
     state: TerminationState = Field(sa_type=enum_type(TerminationState))
     created_at: datetime = instant()
     created_by: str = Field(max_length=200)
+
+
+class TerminationCase(SQLModel, table=True):
+    """A case a program termination reached, and the individual notice it received."""
+
+    __tablename__ = "termination_case"
+    __table_args__ = (sa.UniqueConstraint("termination_id", "case_id", name="uq_termination_case"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    termination_id: int = Field(foreign_key="program_termination.id", index=True)
+    case_id: int = Field(foreign_key="parole_case.id", index=True)
+    applied_at: datetime = instant()
+    notice_received: date | None = None
+    notice_recorded_at: datetime | None = instant(default=None, nullable=True)
+    notice_recorded_by: str | None = Field(default=None, max_length=200)
 
 
 class StatusChange(SQLModel, table=True):
