@@ -51,12 +51,26 @@ class Profile:
     grant_days: int = 729
     arrival: date | None = None  # default: the grant's start
     work_permit_days: int | None = None  # days from today, where an EAD is recorded
+    work_permit_category: str = ""
+    # Days from today to the due date of a USCIS parole fee notice, where one came.
+    fee_due_days: int | None = None
+    # A minor: this many years old today (no unlawful presence before 18).
+    age: int | None = None
 
 
 PROFILES = (
     Profile("U4U", "UA", "uk", "America/New_York", 12, arrival=EARLY_ARRIVAL),
-    Profile("U4U", "UA", "ru", "America/Chicago", 45, form="I-131"),
-    Profile("OAW", "AF", "fa-AF", "America/Los_Angeles", 80, work_permit_days=40),
+    # Re-parole requested; USCIS's notice asks for the parole fee.
+    Profile("U4U", "UA", "ru", "America/Chicago", 45, form="I-131", fee_due_days=20),
+    Profile(
+        "OAW",
+        "AF",
+        "fa-AF",
+        "America/Los_Angeles",
+        80,
+        work_permit_days=40,
+        work_permit_category="c11",
+    ),
     Profile("OAW", "AF", "ps", "America/Denver", 150, form="I-589"),
     Profile("CHNV", "HT", "ht", "America/New_York", 25),
     # Cuban Adjustment: a year after the parole's start.
@@ -66,7 +80,7 @@ PROFILES = (
     Profile("medical", "MX", "es", "America/Chicago", 60),
     # Arrived three months ago on a one-year grant: the asylum year and the re-parole
     # window are still ahead.
-    Profile("other", "UA", "en", "Pacific/Honolulu", 270, grant_days=364),
+    Profile("other", "UA", "en", "Pacific/Honolulu", 270, grant_days=364, age=16),
 )
 
 
@@ -110,8 +124,19 @@ def demo_rows(today: date) -> list[dict[str, str]]:
             "sms_consent": "no" if n % 8 == 7 else "yes",
             "form_type": profile.form,
             "filed_date": (today - timedelta(days=30)).isoformat() if profile.form else "",
+            "work_permit_category": profile.work_permit_category,
+            "parole_fee_due": _days_from(today, profile.fee_due_days),
+            "birth_date": (
+                today.replace(year=today.year - profile.age, day=1).isoformat()
+                if profile.age is not None
+                else ""
+            ),
         })  # fmt: skip
     return rows
+
+
+def _days_from(today: date, days: int | None) -> str:
+    return (today + timedelta(days=days)).isoformat() if days is not None else ""
 
 
 def has_cases(engine: Engine) -> bool:

@@ -15,6 +15,8 @@ class ImportReport:
     unchanged: int = 0
     grants_added: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Worth a look, not a reason to refuse the row (a termination the row may predate).
+    warnings: list[RowError] = field(default_factory=list)
     written: bool = False
     # The file as a whole could not be read: nothing can be imported, even skipping rows.
     unreadable: bool = False

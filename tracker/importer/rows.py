@@ -8,15 +8,22 @@ from datetime import date
 import pycountry
 
 from tracker.domain.contact import NAME_MAX, normalise_language, normalise_timezone
-from tracker.domain.identifiers import normalise_a_number, normalise_phone, normalise_receipt
+from tracker.domain.identifiers import (
+    normalise_a_number,
+    normalise_category,
+    normalise_phone,
+    normalise_receipt,
+)
 from tracker.domain.model import Form, Program
 
 COLUMNS = (
     "external_id", "full_name", "phone", "language", "timezone", "program", "citizenship",
     "arrival_date", "parole_start", "parole_expiry", "work_permit_expiry", "a_number",
     "representative_name", "representative_email", "sms_consent", "receipt_number",
-    "form_type", "filed_date",
+    "form_type", "filed_date", "birth_date", "work_permit_category", "parole_fee_due",
 )  # fmt: skip
+# Columns a file may leave out: an update then keeps what staff entered.
+KEPT_WHEN_ABSENT = ("birth_date", "work_permit_category", "parole_fee_due")
 REQUIRED = ("external_id", "full_name", "program", "arrival_date", "parole_start", "parole_expiry")
 CONSENT = {"yes": True, "true": True, "1": True, "y": True,
            "no": False, "false": False, "0": False, "n": False, "": False}  # fmt: skip
@@ -65,6 +72,11 @@ class ImportRow:
     receipt_number: str | None
     form_type: Form | None
     filed_date: date | None
+    birth_date: date | None = None
+    work_permit_category: str | None = None
+    parole_fee_due: date | None = None
+    # The optional columns the file has (see KEPT_WHEN_ABSENT).
+    columns: frozenset[str] = frozenset()
 
 
 def check_header(header: list[str]) -> list[RowError]:
@@ -141,6 +153,11 @@ def parse_row(
         row.fail("sms_consent", "SMS consent needs a phone number")
     rep_name, rep_email = _representative(row)
     receipt, form, filed = _filing(row, today)
+    birth = row.date("birth_date")
+    if birth and birth > today:
+        row.fail("birth_date", f"birth date is after today ({today})")
+    elif birth and arrival and birth > arrival:
+        row.fail("birth_date", f"birth date is after the arrival ({arrival})")
     parsed = ImportRow(
         line=line,
         external_id=external_id or "",
@@ -161,6 +178,10 @@ def parse_row(
         receipt_number=receipt,
         form_type=form,
         filed_date=filed,
+        birth_date=birth,
+        work_permit_category=_checked(row, "work_permit_category", normalise_category),
+        parole_fee_due=row.date("parole_fee_due"),
+        columns=frozenset(c for c in KEPT_WHEN_ABSENT if c in values),
     )
     return row.errors or parsed
 

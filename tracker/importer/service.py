@@ -11,6 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from tracker.cases.terminations import ProgramEnd, termination_ends
+from tracker.domain.model import Program
 from tracker.importer.reader import FileProblems, records
 from tracker.importer.rejects import write_rejects
 from tracker.importer.report import ImportReport
@@ -49,7 +51,9 @@ def import_file(
     """Check, then write, the cases in `path`."""
     report = ImportReport()
     try:
-        _check_file(path, now, options, report)
+        with session_scope(engine) as session:
+            ends = termination_ends(session, policies.known_terminations)
+        _check_file(path, now, options, report, ends)
         if report.errors and not options.skip_invalid:
             return report
         with session_scope(engine) as session:
@@ -82,7 +86,13 @@ def import_file(
     return report
 
 
-def _check_file(path: Path, now: datetime, options: ImportOptions, report: ImportReport) -> None:
+def _check_file(
+    path: Path,
+    now: datetime,
+    options: ImportOptions,
+    report: ImportReport,
+    ends: dict[Program, list[ProgramEnd]],
+) -> None:
     first_line: dict[str, int] = {}
     receipt_line: dict[str, int] = {}
     for record in records(path):
@@ -110,6 +120,15 @@ def _check_file(path: Path, now: datetime, options: ImportOptions, report: Impor
             ))  # fmt: skip
         if receipt:
             receipt_line.setdefault(receipt, record.line)
+        report.warnings += [
+            RowError(
+                record.line, "parole_expiry", parsed.parole_expiry.isoformat(),
+                f"{parsed.program.value} parole ends {end.effective} under {end.label}; this "
+                "expiry is later. The I-94 may predate the termination: check the case",
+            )
+            for end in ends.get(parsed.program, [])
+            if parsed.parole_expiry > end.effective
+        ]  # fmt: skip
 
 
 def _good_rows(

@@ -123,6 +123,8 @@ class CaseWriter:
                 status=_initial_status(r),
                 end_date=r.parole_expiry,
                 work_permit_expiry=r.work_permit_expiry,
+                work_permit_category=r.work_permit_category,
+                parole_fee_due=r.parole_fee_due,
                 created_at=self.now,
                 updated_at=self.now,
             )
@@ -173,7 +175,12 @@ class CaseWriter:
         if "full_name" in changed:
             # Calendar events name the person: they must be replaced, not kept.
             touch_deadlines(self.session, must_id(case.id), self.now)
-        changed += _assign(case, program=row.program, work_permit_expiry=row.work_permit_expiry)
+        changed += _assign(
+            case,
+            program=row.program,
+            work_permit_expiry=row.work_permit_expiry,
+            **_present(row, "work_permit_category", "parole_fee_due"),
+        )
         if assign_representative(self.session, case, self._representative(row), self.now):
             changed.append("representative")
         if (row.parole_start, row.parole_expiry) != (newest.start, newest.expiry):
@@ -251,10 +258,17 @@ def _person(row: ImportRow, now: datetime, current: Parolee | None = None) -> di
         "timezone": row.timezone,
         "citizenship": row.citizenship,
         "arrival_date": row.arrival_date,
+        **_present(row, "birth_date"),
         "a_number": row.a_number,
         "sms_consent_at": consent_at,
         "sms_consent_withdrawn_at": withdrawn_at,
     }
+
+
+def _present(row: ImportRow, *columns: str) -> dict[str, object]:
+    """The values of optional columns the file has: a file without them keeps what staff
+    entered."""
+    return {c: getattr(row, c) for c in columns if c in row.columns}
 
 
 def _assign(target: object, **values: object) -> list[str]:
@@ -277,8 +291,11 @@ def _facts(row: ImportRow, case: Case) -> CaseFacts:
         program=row.program,
         status=case.status,
         arrival=row.arrival_date,
+        birth_date=row.birth_date,
         citizenship=row.citizenship,
         work_permit_expiry=row.work_permit_expiry,
+        work_permit_category=row.work_permit_category,
+        parole_fee_due=row.parole_fee_due,
         grants=(GrantFacts(row.parole_start, row.parole_expiry, GrantSource.INITIAL),),
         filings=filings,
     )
