@@ -3,11 +3,20 @@
 import csv
 import json
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
 
+from tracker.cases.changes import (
+    CaseFactsUpdate,
+    add_application,
+    add_reparole,
+    decide_pending,
+    record_fee_notice,
+    update_facts,
+)
 from tracker.cases.expiry import mark_expired
 from tracker.cases.repository import (
     OPEN_STATUSES,
@@ -19,6 +28,7 @@ from tracker.cases.repository import (
     search_cases,
 )
 from tracker.cases.service import StatusRequest, change_status
+from tracker.cases.terminations import record_notice
 from tracker.cli.common import (
     FormatOption,
     NowOption,
@@ -30,7 +40,8 @@ from tracker.cli.common import (
 )
 from tracker.clock import local_today
 from tracker.csv_safe import neutralise
-from tracker.domain.model import Form, Program, Status
+from tracker.domain.holds import Hold
+from tracker.domain.model import Decision, Form, Program, Status
 from tracker.errors import InvalidInputError
 from tracker.store.db import session_scope
 from tracker.store.models import StaffNotice, must_id
@@ -141,14 +152,14 @@ def case_show(
     check_format(output, ("text", "json"))
     app = make_app()
     with session_scope(app.engine) as session:
-        data = case_json(session, ref)
+        data = case_json(session, ref, app.ruleset.holds)
     if output == "json":
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         typer.echo(_case_text(data))
 
 
-def case_json(session: Any, ref: str) -> dict[str, Any]:
+def case_json(session: Any, ref: str, holds: Sequence[Hold]) -> dict[str, Any]:
     """One case as plain data, the shape of `case show --format json`."""
     d = case_detail(session, ref)
     uscis = {h.filing.id: _uscis_json(h) for h in history_for_case(session, must_id(d.case.id))}
@@ -162,6 +173,22 @@ def case_json(session: Any, ref: str) -> dict[str, Any]:
         "language": d.parolee.language,
         "timezone": d.parolee.timezone,
         "representative": d.representative.email if d.representative else None,
+        "birth_date": _day(d.parolee.birth_date),
+        "work_permit_category": d.case.work_permit_category,
+        "work_permit_expiry": _day(d.case.work_permit_expiry),
+        "parole_fee_due": _day(d.case.parole_fee_due),
+        "holds": [
+            {"id": h.id, "memo": h.memo, "citation": h.citation, "starts": h.starts.isoformat(),
+             "until": _day(h.until), "forms": sorted(f.value for f in h.forms)}
+            for h in d.holds(holds)
+        ],
+        "terminations": [
+            {"id": t.id, "program": t.program.value, "effective": t.effective_date.isoformat(),
+             "published": t.notice_date.isoformat(), "state": t.state.value,
+             "citation": t.citation, "on_notice": t.on_notice,
+             "notice_received": _day(link.notice_received)}
+            for t, link in d.terminations
+        ],
         "deadlines": [
             {"kind": r.kind.value, "date": r.date.isoformat(), "act_by": r.act_by.isoformat(),
              "rule": f"{r.rule_id} v{r.rule_version}", "citation": r.citation,
@@ -177,7 +204,9 @@ def case_json(session: Any, ref: str) -> dict[str, Any]:
         "filings": [
             {"form": f.form.value, "receipt_number": f.receipt_number,
              "filed_date": f.filed_date.isoformat(),
-             "decision": f.decision.value if f.decision else None, "status_text": f.status_text,
+             "decision": f.decision.value if f.decision else None,
+             "decided_on": _day(f.decided_on), "fee_notice_due": _day(f.fee_notice_due),
+             "status_text": f.status_text,
              "uscis": uscis.get(f.id)}
             for f in d.filings
         ],
@@ -222,6 +251,10 @@ def _notice_json(notice: StaffNotice) -> dict[str, Any]:
     }
 
 
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
@@ -255,6 +288,19 @@ def _case_text(data: dict[str, Any]) -> str:
             ],
         ),
     ]
+    for t in data["terminations"]:
+        notice = f", notice received {t['notice_received']}" if t["notice_received"] else ""
+        if t["on_notice"] and not t["notice_received"]:
+            notice = ", no individual notice recorded"
+        lines.append(
+            f"Termination {t['id']}: {t['program']} effective {t['effective']} ({t['state']})"
+            f"{notice}"
+        )
+    for h in data["holds"]:
+        lines.append(
+            f"USCIS hold {h['id']} ({', '.join(h['forms'])}): a decision may not come before "
+            f"the dates it marks. {h['citation']}"
+        )
     if data["filings"]:
         filings = [
             [f["form"], f["receipt_number"] or "-", f["filed_date"], f["decision"] or "pending"]
@@ -318,6 +364,10 @@ def case_status(
     ] = None,
     receipt: Annotated[str | None, typer.Option(help="Receipt number of a filing.")] = None,
     form: Annotated[Form | None, typer.Option(help="Form of that filing.")] = None,
+    decided: Annotated[
+        str | None,
+        typer.Option(help="When a new grant was decided, if after a program termination."),
+    ] = None,
     now: NowOption = None,
 ) -> None:
     """Change a case's status; the status machine refuses illegal moves."""
@@ -330,6 +380,7 @@ def case_status(
         new_expiry=parse_date(new_expiry, "--new-expiry"),
         receipt=receipt,
         form=form,
+        decided=parse_date(decided, "--decided"),
     )
     if receipt and form is None:
         raise InvalidInputError("--receipt needs --form, e.g. --form I-131")
@@ -341,3 +392,163 @@ def case_status(
             f" Parole now ends {case.end_date} (was {before})." if case.end_date != before else ""
         )
     typer.echo(f"Case {case.external_id} is now {status.value}.{moved}")
+
+
+filing_app = typer.Typer(help="Applications on a case.", no_args_is_help=True)
+case_app.add_typer(filing_app, name="filing")
+
+
+@filing_app.command("add")
+def case_filing_add(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="External id or internal id.")],
+    form: Annotated[Form, typer.Option("--form", help="The form filed, e.g. I-589.")],
+    filed: Annotated[str, typer.Option("--filed", help="The day it was filed (YYYY-MM-DD).")],
+    receipt: Annotated[str | None, typer.Option(help="Its receipt number.")] = None,
+    now: NowOption = None,
+) -> None:
+    """Record an application filed for a case."""
+    app = make_app(now)
+    filed_on = parse_date(filed, "--filed")
+    assert filed_on is not None
+    instant = app.clock.now()
+    if filed_on > instant.date():
+        raise InvalidInputError(f"--filed {filed_on} is after today ({instant.date()})")
+    with session_scope(app.engine) as session:
+        case, _ = find_case(session, ref)
+        add_application(
+            session, case, form=form, receipt=receipt, filed=filed_on, actor=actor(),
+            policies=app.policies, now=instant,
+        )  # fmt: skip
+        typer.echo(f"Case {case.external_id}: {form.value} filed {filed_on} recorded.")
+
+
+@filing_app.command("decide")
+def case_filing_decide(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="External id or internal id.")],
+    form: Annotated[Form, typer.Option("--form", help="The form decided.")],
+    decision: Annotated[Decision, typer.Option("--decision", help="What USCIS decided.")],
+    on: Annotated[str, typer.Option("--on", help="The day of the decision (YYYY-MM-DD).")],
+    now: NowOption = None,
+) -> None:
+    """Record the decision on a case's pending application."""
+    app = make_app(now)
+    day = parse_date(on, "--on")
+    assert day is not None
+    with session_scope(app.engine) as session:
+        case, _ = find_case(session, ref)
+        before = case.end_date
+        decide_pending(
+            session, case, form=form, decision=decision, on=day, actor=actor(),
+            policies=app.policies, now=app.clock.now(),
+        )  # fmt: skip
+        moved = (
+            f" Parole now ends {case.end_date} (was {before})." if case.end_date != before else ""
+        )
+        typer.echo(f"Case {case.external_id}: {form.value} {decision.value} on {day}.{moved}")
+
+
+@case_app.command("notice")
+def case_notice(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="External id or internal id.")],
+    termination: Annotated[int, typer.Option("--termination", help="The termination's id.")],
+    received: Annotated[str, typer.Option("--received", help="The day the notice arrived.")],
+    now: NowOption = None,
+) -> None:
+    """Record that the person received an individual notice of a program termination."""
+    app = make_app(now)
+    day = parse_date(received, "--received")
+    assert day is not None
+    with session_scope(app.engine) as session:
+        case, _ = find_case(session, ref)
+        before = case.end_date
+        record_notice(session, case, termination, day, app.policies, app.clock.now(), actor())
+        moved = (
+            f" Parole now ends {case.end_date} (was {before})." if case.end_date != before else ""
+        )
+        typer.echo(
+            f"Case {case.external_id}: notice of termination {termination} received {day}.{moved}"
+        )
+
+
+@filing_app.command("fee-notice")
+def case_filing_fee_notice(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="External id or internal id.")],
+    due: Annotated[str, typer.Option("--due", help="The due date in USCIS's fee notice.")],
+    form: Annotated[Form, typer.Option("--form", help="The pending form charged.")] = Form.I589,
+    now: NowOption = None,
+) -> None:
+    """Record the due date of a yearly fee notice (the annual asylum fee)."""
+    app = make_app(now)
+    day = parse_date(due, "--due")
+    assert day is not None
+    with session_scope(app.engine) as session:
+        case, _ = find_case(session, ref)
+        record_fee_notice(
+            session, case, form=form, due=day, actor=actor(), policies=app.policies,
+            now=app.clock.now(),
+        )  # fmt: skip
+        typer.echo(f"Case {case.external_id}: {form.value} fee due {day} recorded.")
+
+
+@case_app.command("set")
+def case_set(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="External id or internal id.")],
+    birth_date: Annotated[str | None, typer.Option(help="Date of birth (YYYY-MM-DD).")] = None,
+    work_permit_category: Annotated[
+        str | None, typer.Option(help="The card's category, e.g. c11, a05, c08.")
+    ] = None,
+    work_permit_expiry: Annotated[
+        str | None, typer.Option(help="The card's expiry date (YYYY-MM-DD).")
+    ] = None,
+    parole_fee_due: Annotated[
+        str | None, typer.Option(help="Due date in USCIS's parole fee notice (YYYY-MM-DD).")
+    ] = None,
+    clear: Annotated[
+        list[str] | None, typer.Option(help="Empty this fact (repeatable), e.g. birth_date.")
+    ] = None,
+    now: NowOption = None,
+) -> None:
+    """Set facts the rules read: birth date, work permit, parole fee due date."""
+    app = make_app(now)
+    update = CaseFactsUpdate(
+        birth_date=parse_date(birth_date, "--birth-date"),
+        work_permit_category=work_permit_category,
+        work_permit_expiry=parse_date(work_permit_expiry, "--work-permit-expiry"),
+        parole_fee_due=parse_date(parole_fee_due, "--parole-fee-due"),
+        clear=frozenset(clear or ()),
+    )
+    with session_scope(app.engine) as session:
+        case, parolee = find_case(session, ref)
+        changed = update_facts(
+            session, case, parolee, update, actor=actor(), policies=app.policies,
+            now=app.clock.now(),
+        )  # fmt: skip
+        what = ", ".join(changed) if changed else "nothing (the values were already set)"
+        typer.echo(f"Case {case.external_id}: changed {what}.")
+
+
+@case_app.command("grant")
+def case_grant(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="External id or internal id.")],
+    start: Annotated[str, typer.Option(help="The day the new grant starts (YYYY-MM-DD).")],
+    expiry: Annotated[str, typer.Option(help="The day it ends (YYYY-MM-DD).")],
+    decided: Annotated[
+        str | None,
+        typer.Option(help="When it was decided, if after a program termination's notice."),
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="A note kept with the grant.")] = None,
+    now: NowOption = None,
+) -> None:
+    """Add a re-parole grant (a new period of parole) to a case."""
+    app = make_app(now)
+    begins, ends = parse_date(start, "--start"), parse_date(expiry, "--expiry")
+    assert begins is not None and ends is not None
+    with session_scope(app.engine) as session:
+        case, _ = find_case(session, ref)
+        add_reparole(
+            session, case, start=begins, expiry=ends, note=note, actor=actor(),
+            policies=app.policies, now=app.clock.now(), decided=parse_date(decided, "--decided"),
+        )  # fmt: skip
+        typer.echo(
+            f"Case {case.external_id}: re-parole grant added. Parole now ends {case.end_date}."
+        )

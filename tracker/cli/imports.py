@@ -54,6 +54,8 @@ def _data_lines(path: Path) -> int:
 def _print(report: ImportReport, dry_run: bool, skip_invalid: bool, rejects: Path | None) -> None:
     for error in report.errors:
         warn(str(error))
+    for warning in report.warnings:
+        warn(f"warning: {warning}")
     counts = (
         f"{report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.grants_added} grant(s) added"

@@ -42,6 +42,8 @@ class FeedItem:
     sequence: int
     changed_at: datetime
     cancelled: bool
+    # The deadline's flags, comma-separated (a USCIS hold among them).
+    flags: str = ""
 
 
 def feed_items(
@@ -56,7 +58,7 @@ def feed_items(
             col(Case.id), col(Case.external_id), col(Parolee.full_name), col(DeadlineRow.slot),
             col(DeadlineRow.kind), col(DeadlineRow.date), col(DeadlineRow.act_by),
             col(DeadlineRow.citation), col(DeadlineRow.sequence), col(DeadlineRow.changed_at),
-            col(DeadlineRow.cancelled_at).is_not(None),
+            col(DeadlineRow.cancelled_at).is_not(None), col(DeadlineRow.flags),
         )
         .join(Case, col(Case.id) == DeadlineRow.case_id)
         .join(Parolee, col(Parolee.id) == Case.parolee_id)
@@ -97,7 +99,7 @@ def _rfe_responses(since: datetime) -> sa.Select[tuple[Any, ...]]:
             sa.literal(RFE_RESPONSE), col(StaffNotice.due_date), col(StaffNotice.due_date),
             sa.literal(RFE_SOURCE), sa.case((resolved, 1), else_=0),
             sa.func.coalesce(col(StaffNotice.resolved_at), col(StaffNotice.created_at)),
-            resolved,
+            resolved, sa.literal(""),
         )
         .join(Case, col(Case.id) == StaffNotice.case_id)
         .join(Parolee, col(Parolee.id) == Case.parolee_id)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
+from tracker.domain.holds import held_by
 from tracker.feeds.policy import FeedPolicy
 from tracker.feeds.query import RFE_RESPONSE, FeedItem
 
@@ -23,8 +24,11 @@ LABELS = {
     "unlawful_presence_180": "180 days of unlawful presence",
     "unlawful_presence_365": "One year of unlawful presence",
     "work_permit_expiry": "Work permit expires",
-    "cuban_adjustment_eligible": "Cuban Adjustment: one year of presence",
+    "cuban_adjustment_eligible": "Cuban Adjustment: earliest filing day",
     "tps_registration_closes": "TPS registration closes",
+    "parole_fee_due": "Parole fee due",
+    "annual_asylum_fee_due": "Annual asylum fee",
+    "work_permit_renew_from": "Work permit renewal can be filed",
     RFE_RESPONSE: "Respond to USCIS request for evidence",
 }
 
@@ -75,9 +79,15 @@ def _summary(item: FeedItem, privacy: str) -> str:
 def _event(item: FeedItem, privacy: str, policy: FeedPolicy, admin_url: str) -> Event:
     link = f"{admin_url}/cases/{item.case_id}"
     basis = "Source" if item.kind == RFE_RESPONSE else "Rule"
+    holds = held_by(item.flags.split(","))
+    held = (
+        f"USCIS hold ({', '.join(holds)}): a decision may not come before this date.\n"
+        if holds
+        else ""
+    )
     description = (
         f"Act by {item.act_by.isoformat()}. {basis}: {item.citation}. Case: {link}\n"
-        "Information, not legal advice."
+        f"{held}Information, not legal advice."
     )
     event = Event.new(
         uid=_uid(item),

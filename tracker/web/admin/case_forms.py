@@ -3,16 +3,23 @@ FieldError naming the first field that is wrong and why; none of them writes any
 Values are checked with the same functions the import uses."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
+from tracker.cases.changes import FACT_FIELDS, CaseFactsUpdate
 from tracker.cases.contact import Contact
 from tracker.cases.service import StatusRequest
 from tracker.domain.contact import normalise_language, normalise_name, normalise_timezone
-from tracker.domain.identifiers import normalise_a_number, normalise_phone, normalise_receipt
-from tracker.domain.model import Form, Status
+from tracker.domain.identifiers import (
+    normalise_a_number,
+    normalise_category,
+    normalise_phone,
+    normalise_receipt,
+)
+from tracker.domain.model import Decision, Form, Status
 from tracker.domain.status import check_transition
 from tracker.errors import IllegalTransitionError
-from tracker.web.admin.page_kit import FieldError, Fields, choice, day, required, text
+from tracker.web.admin.page_kit import FieldError, Fields, choice, day, required, text, whole
 
 REASON_MAX = 1000
 NOTE_MAX = 500
@@ -132,3 +139,44 @@ def contact(fields: Fields) -> Contact:
         timezone=zone,
         a_number=_checked(fields, "a_number", "A-number", normalise_a_number),
     )
+
+
+def decision(fields: Fields) -> tuple[int, Decision, date]:
+    """Which pending filing was decided, how, and on what day."""
+    filing_id = whole(fields, "filing", "Filing", 1, 2**31 - 1)
+    if filing_id is None:
+        raise FieldError("filing", "Filing", "choose the pending filing that was decided.")
+    outcome = choice(fields, "decision", "Decision", Decision)
+    if outcome is None:
+        raise FieldError("decision", "Decision", "choose what USCIS decided.")
+    return filing_id, outcome, _date(fields, "on", "Decided on", "the day of the decision")
+
+
+def fee_notice(fields: Fields) -> tuple[int, date]:
+    """Which pending filing a yearly fee notice is for, and its due date."""
+    filing_id = whole(fields, "filing", "Filing", 1, 2**31 - 1)
+    if filing_id is None:
+        raise FieldError("filing", "Filing", "choose the pending filing the notice is for.")
+    return filing_id, _date(fields, "due", "Due", "the due date in the notice")
+
+
+def termination_notice(fields: Fields) -> tuple[int, date]:
+    """Which termination the person was notified of, and the day the notice arrived."""
+    termination_id = whole(fields, "termination", "Termination", 1, 2**31 - 1)
+    if termination_id is None:
+        raise FieldError("termination", "Termination", "choose the termination.")
+    return termination_id, _date(fields, "received", "Received on", "the day it arrived")
+
+
+def facts(fields: Fields) -> CaseFactsUpdate:
+    """The facts form: an empty field empties the fact."""
+    update = CaseFactsUpdate(
+        birth_date=day(fields, "birth_date", "Date of birth"),
+        work_permit_category=_checked(
+            fields, "work_permit_category", "Work permit category", normalise_category
+        ),
+        work_permit_expiry=day(fields, "work_permit_expiry", "Work permit expiry"),
+        parole_fee_due=day(fields, "parole_fee_due", "Parole fee due"),
+    )
+    empty = frozenset(name for name in FACT_FIELDS if getattr(update, name) is None)
+    return replace(update, clear=empty)

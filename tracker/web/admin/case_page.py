@@ -17,8 +17,18 @@ from tracker.accounts.users import Caller
 from tracker.alerts.control import pause_sms, resend_alert, resume_sms
 from tracker.bootstrap import App
 from tracker.cases.casefile import CaseFile, case_file, load_case, record_view
-from tracker.cases.changes import add_application, add_reparole, reassign, set_status
+from tracker.cases.changes import (
+    add_application,
+    add_reparole,
+    decide_filing,
+    pending_filing,
+    reassign,
+    record_fee_notice,
+    set_status,
+    update_facts,
+)
 from tracker.cases.contact import update_contact
+from tracker.cases.terminations import record_notice
 from tracker.clock import local_today
 from tracker.domain.model import Form
 from tracker.errors import InvalidInputError, NotFoundError, TrackerError
@@ -58,7 +68,18 @@ def open_case(session: Session, case_id: int, caller: Caller) -> tuple[Case, Par
 def choices(file: CaseFile, caller: Caller) -> dict[str, list[tuple[str, str]]]:
     """The options of the page's lists, as (value, text) pairs."""
     reps = file.representatives if caller.sees_all_cases else []
+    pending = [f for f in file.detail.filings if f.decision is None]
     return {
+        "pending": [(str(f.id), f"{f.form.value} filed {f.filed_date}") for f in pending],
+        "asylum_pending": [
+            (str(f.id), f"{f.form.value} filed {f.filed_date}")
+            for f in pending
+            if f.form == Form.I589
+        ],
+        "terminations": [
+            (str(t.id), f"{t.id}: {t.program.value}, effective {t.effective_date}")
+            for t, _ in file.detail.terminations
+        ],
         "moves": [(s.value, s.value.replace("_", " ")) for s in file.moves],
         "forms": [(form.value, form.value) for form in Form],
         "languages": [(code, f"{name} ({code})") for code, name in LANGUAGE_NAMES.items()],
@@ -70,6 +91,10 @@ def choices(file: CaseFile, caller: Caller) -> dict[str, list[tuple[str, str]]]:
 def _rep_text(rep: Representative) -> str:
     organisation = f" ({rep.organisation})" if rep.organisation else ""
     return f"{rep.name}{organisation}, {rep.email}"
+
+
+def _moved(before: date, case: Case) -> str:
+    return f" Parole now ends {case.end_date} (was {before})." if case.end_date != before else ""
 
 
 def _on_field(error: TrackerError, field: tuple[str, str] | None) -> InvalidInputError:
@@ -97,7 +122,8 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
             file = case_file(session, case)
             context = {
                 "visitor": visitor, "file": file, "choices": choices(file, visitor.caller),
-                "mask": mask_phone, "today": today(), "failed": None, "values": {}, **extra,
+                "mask": mask_phone, "today": today(), "failed": None, "values": {},
+                "holds": file.detail.holds(app.ruleset.holds), **extra,
             }  # fmt: skip
             if status_code == 200:
                 # A refused form shows the page again but writes nothing, not even this.
@@ -184,6 +210,76 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
             return f"{form.value} filing added. The case is {case.status.value}."
 
         return act(request, visitor, case_id, "filing", fields, do, ("receipt", "Receipt number"))
+
+    @router.post("/{case_id:int}/decisions")
+    async def decided(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+            filing_id, outcome, on = case_forms.decision(fields)
+            before = case.end_date
+            decide_filing(
+                session, case, pending_filing(session, case, filing_id), decision=outcome,
+                on=on, actor=visitor.caller.actor, policies=app.policies, now=app.clock.now(),
+            )  # fmt: skip
+            return f"Decision recorded: {outcome.value} on {on}.{_moved(before, case)}"
+
+        return act(request, visitor, case_id, "decision", fields, do, ("on", "Decided on"))
+
+    @router.post("/{case_id:int}/fee-notices")
+    async def fee_noticed(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+            filing_id, due = case_forms.fee_notice(fields)
+            filing = pending_filing(session, case, filing_id)
+            record_fee_notice(
+                session, case, form=filing.form, due=due, actor=visitor.caller.actor,
+                policies=app.policies, now=app.clock.now(),
+            )  # fmt: skip
+            return f"Fee notice recorded: due {due}."
+
+        return act(request, visitor, case_id, "fee", fields, do, ("due", "Due"))
+
+    @router.post("/{case_id:int}/termination-notices")
+    async def notified(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+            termination_id, received = case_forms.termination_notice(fields)
+            before = case.end_date
+            record_notice(
+                session, case, termination_id, received, app.policies, app.clock.now(),
+                visitor.caller.actor,
+            )  # fmt: skip
+            return f"Notice recorded: received {received}.{_moved(before, case)}"
+
+        return act(
+            request, visitor, case_id, "termination", fields, do, ("received", "Received on")
+        )
+
+    @router.post("/{case_id:int}/facts")
+    async def facts(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, parolee: Parolee) -> str:
+            changed = update_facts(
+                session, case, parolee, case_forms.facts(fields), actor=visitor.caller.actor,
+                policies=app.policies, now=app.clock.now(),
+            )  # fmt: skip
+            if not changed:
+                return "Nothing changed."
+            return "Saved: " + ", ".join(c.replace("_", " ") for c in changed) + "."
+
+        return act(request, visitor, case_id, "facts", fields, do)
 
     @router.post("/{case_id:int}/notices/{notice_id:int}/resolve")
     async def resolve(

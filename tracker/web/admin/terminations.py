@@ -1,6 +1,7 @@
 """/admin/terminations: program-wide ends of parole, previewed before they apply, and court
 stays and their lifting. For administrators and staff."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -12,15 +13,19 @@ from tracker.cases.terminations import (
     TerminationOutcome,
     TerminationRequest,
     apply_termination,
+    find_known,
+    known_reach,
     list_terminations,
     preview_termination,
     set_state,
+    without_notice,
 )
 from tracker.clock import local_today
+from tracker.domain.known_terminations import KnownTermination
 from tracker.domain.model import Form, Program
-from tracker.errors import InvalidInputError
+from tracker.errors import InvalidInputError, NotFoundError
 from tracker.store.db import session_scope
-from tracker.store.models import ProgramTermination, TerminationState
+from tracker.store.models import ProgramTermination, TerminationState, must_id
 from tracker.web.admin.auth import AdminAuth, Visitor, require_staff
 from tracker.web.admin.page_kit import (
     FieldError,
@@ -37,8 +42,15 @@ from tracker.web.admin.page_kit import (
 PATH = "/admin/terminations"
 
 
-def read_request(fields: Fields) -> TerminationRequest:
-    """The termination a form describes; a FieldError names the first field that is wrong."""
+def read_request(fields: Fields, known: Sequence[KnownTermination]) -> TerminationRequest:
+    """The termination a form describes (a shipped notice, by its id, or one typed in); a
+    FieldError names the first field that is wrong."""
+    known_id = text(fields, "known")
+    if known_id:
+        try:
+            return TerminationRequest.of_known(find_known(known, known_id))
+        except NotFoundError as exc:
+            raise FieldError("known", "Known notice", f"{exc.message}.") from None
     program = choice(fields, "program", "Program", Program)
     if program is None:
         raise FieldError("program", "Program", "choose the program whose parole ends.")
@@ -64,6 +76,7 @@ def read_request(fields: Fields) -> TerminationRequest:
     return TerminationRequest(
         program=program, effective=effective, citation=citation, notice_date=notice,
         except_form=except_form, except_filed_by=filed_by,
+        on_notice=text(fields, "on_notice") == "yes",
     )  # fmt: skip
 
 
@@ -86,14 +99,18 @@ def terminations_routes(app: App, auth: AdminAuth) -> APIRouter:
     ) -> Response:
         with session_scope(app.engine) as session:
             terminations = list_terminations(session)
-        today = local_today(app.clock, app.settings.default_timezone)
-        return page(
-            request, "terminations.html",
-            {"visitor": visitor, "nav": "terminations", "terminations": terminations,
-             "programs": list(Program), "forms": list(Form), "today": today, "values": {},
-             **context},
-            status_code,
-        )  # fmt: skip
+            known = known_reach(session, app.known_terminations)
+            lists = [(t, without_notice(session, must_id(t.id))) for t in terminations]
+            missing = [(t, cases) for t, cases in lists if cases]
+            today = local_today(app.clock, app.settings.default_timezone)
+            return page(
+                request, "terminations.html",
+                {"visitor": visitor, "nav": "terminations", "terminations": terminations,
+                 "known": known, "without_notice": missing,
+                 "programs": list(Program), "forms": list(Form), "today": today, "values": {},
+                 **context},
+                status_code,
+            )  # fmt: skip
 
     # Recording or previewing a termination recomputes every case of a program: it runs
     # in a worker thread, so feeds and Twilio's webhooks are not kept waiting meanwhile.
@@ -125,7 +142,7 @@ def terminations_routes(app: App, auth: AdminAuth) -> APIRouter:
         require_staff(visitor.caller)
         fields = await auth.form(request, visitor)
         try:
-            wanted = read_request(fields)
+            wanted = read_request(fields, app.known_terminations)
             outcome = await run_in_threadpool(dry_run, wanted, visitor.caller.actor)
         except InvalidInputError as exc:
             return show(request, visitor, 422, values=dict(fields), **refusal(exc))
@@ -136,7 +153,7 @@ def terminations_routes(app: App, auth: AdminAuth) -> APIRouter:
         require_staff(visitor.caller)
         fields = await auth.form(request, visitor)
         try:
-            wanted = read_request(fields)
+            wanted = read_request(fields, app.known_terminations)
             outcome = await run_in_threadpool(apply, wanted, visitor.caller.actor)
         except InvalidInputError as exc:
             return show(request, visitor, 422, values=dict(fields), **refusal(exc))

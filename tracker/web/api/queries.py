@@ -170,6 +170,14 @@ def filings(session: Session, case_id: int) -> list[Filing]:
     )
 
 
+def filing(session: Session, case_id: int, filing_id: int) -> Filing:
+    """One filing of a case, or "not found" (a filing of another case is not shown)."""
+    found = session.get(Filing, filing_id)
+    if found is None or found.case_id != case_id:
+        raise NotFoundError(f"no filing {filing_id} on this case")
+    return found
+
+
 def status_history(session: Session, case_id: int) -> list[StatusChange]:
     """A case's status changes, oldest first."""
     query = select(StatusChange).where(StatusChange.case_id == case_id)

@@ -14,9 +14,17 @@ from sqlmodel import Session
 
 from tracker.accounts.users import Caller
 from tracker.bootstrap import App
-from tracker.cases.repository import OPEN_STATUSES, ExpiringCase
+from tracker.cases.changes import (
+    CaseFactsUpdate,
+    decide_filing,
+    record_fee_notice,
+    update_facts,
+)
+from tracker.cases.repository import OPEN_STATUSES, ExpiringCase, case_terminations
 from tracker.cases.service import StatusRequest, add_filing, change_status, refresh
+from tracker.cases.terminations import record_notice
 from tracker.clock import local_today
+from tracker.domain.holds import held_by
 from tracker.domain.model import DeadlineChange, Program, Status
 from tracker.domain.status import check_transition
 from tracker.errors import InvalidInputError
@@ -34,20 +42,26 @@ from tracker.web.api.errors import (
     answer_other_methods,
 )
 from tracker.web.api.schemas import (
+    CaseFactsIn,
     CaseOut,
     CasePage,
     CaseSummary,
+    CaseTerminationOut,
     DeadlineChangeOut,
     DeadlineOut,
+    DecisionIn,
     ExpiringCaseOut,
     ExpiringPage,
+    FeeNoticeIn,
     FilingCreated,
     FilingIn,
     FilingOut,
+    HoldOut,
     RepresentativeOut,
     StatusChanged,
     StatusChangeIn,
     StatusChangeOut,
+    TerminationNoticeIn,
 )
 
 # External ids are free text up to 64 characters; refuse only what cannot be one (control
@@ -142,7 +156,7 @@ def api_routes(app: App) -> APIRouter:
         """One case, with its current deadlines."""
         with session_scope(app.engine) as session:
             case, parolee = queries.visible_case(session, case_id, caller)
-            return _case(session, case, parolee)
+            return _case(session, case, parolee, app)
 
     @router.get(
         "/cases/{case_id}/deadlines", response_model=list[DeadlineOut], responses=CASE_ERRORS
@@ -187,7 +201,7 @@ def api_routes(app: App) -> APIRouter:
                          form=body.form.value)  # fmt: skip
             return FilingCreated(
                 filing=FilingOut.of(filing),
-                case=_case(session, case, parolee),
+                case=_case(session, case, parolee, app),
                 deadline_changes=_changes(changes),
             )
 
@@ -229,9 +243,91 @@ def api_routes(app: App) -> APIRouter:
             step = queries.status_history(session, must_id(case.id))[-1]
             return StatusChanged(
                 status_change=StatusChangeOut.of(step),
-                case=_case(session, case, parolee),
+                case=_case(session, case, parolee, app),
                 deadline_changes=_changes(changes),
             )
+
+    @router.patch("/cases/{case_id}", response_model=CaseOut, responses=WRITE_ERRORS)
+    def patch_case(
+        case_id: CaseRef, body: CaseFactsIn, caller: Caller = Depends(auth.caller)
+    ) -> CaseOut:
+        """Set the facts the rules read: birth date, work permit, parole fee due date. A
+        field left out keeps its value; null empties it."""
+        given = body.model_fields_set
+        update = CaseFactsUpdate(
+            **{k: v for k, v in body.model_dump().items() if k in given and v is not None},
+            clear=frozenset(k for k in given if getattr(body, k) is None),
+        )
+        now = app.clock.now()
+        with session_scope(app.engine) as session:
+            case, parolee = queries.visible_case(session, case_id, caller)
+            update_facts(
+                session, case, parolee, update, actor=caller.actor, policies=app.policies,
+                now=now,
+            )  # fmt: skip
+            return _case(session, case, parolee, app)
+
+    @router.post(
+        "/cases/{case_id}/filings/{filing_id}/decision",
+        response_model=CaseOut,
+        responses=WRITE_ERRORS,
+    )
+    def post_decision(
+        case_id: CaseRef,
+        filing_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+        body: DecisionIn,
+        caller: Caller = Depends(auth.caller),
+    ) -> CaseOut:
+        """Record USCIS's decision on a pending filing; exceptions to program terminations
+        and the unlawful-presence count follow from it."""
+        now = app.clock.now()
+        with session_scope(app.engine) as session:
+            case, parolee = queries.visible_case(session, case_id, caller)
+            filing = queries.filing(session, must_id(case.id), filing_id)
+            decide_filing(
+                session, case, filing, decision=body.decision, on=body.decided_on,
+                actor=caller.actor, policies=app.policies, now=now,
+            )  # fmt: skip
+            return _case(session, case, parolee, app)
+
+    @router.post(
+        "/cases/{case_id}/filings/{filing_id}/fee-notice",
+        response_model=CaseOut,
+        responses=WRITE_ERRORS,
+    )
+    def post_fee_notice(
+        case_id: CaseRef,
+        filing_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+        body: FeeNoticeIn,
+        caller: Caller = Depends(auth.caller),
+    ) -> CaseOut:
+        """Record the due date of USCIS's yearly fee notice for a pending filing."""
+        now = app.clock.now()
+        with session_scope(app.engine) as session:
+            case, parolee = queries.visible_case(session, case_id, caller)
+            filing = queries.filing(session, must_id(case.id), filing_id)
+            record_fee_notice(
+                session, case, form=filing.form, due=body.due, actor=caller.actor,
+                policies=app.policies, now=now,
+            )  # fmt: skip
+            return _case(session, case, parolee, app)
+
+    @router.post(
+        "/cases/{case_id}/termination-notices", response_model=CaseOut, responses=WRITE_ERRORS
+    )
+    def post_termination_notice(
+        case_id: CaseRef, body: TerminationNoticeIn, caller: Caller = Depends(auth.caller)
+    ) -> CaseOut:
+        """Record the day the person received an individual notice of a program
+        termination: parole ends on the later of that day and the effective date."""
+        now = app.clock.now()
+        with session_scope(app.engine) as session:
+            case, parolee = queries.visible_case(session, case_id, caller)
+            record_notice(
+                session, case, body.termination_id, body.received, app.policies, now,
+                caller.actor,
+            )  # fmt: skip
+            return _case(session, case, parolee, app)
 
     answer_other_methods(router)
     return router
@@ -266,15 +362,31 @@ def _expiring(row: ExpiringCase, today: date) -> ExpiringCaseOut:
     )
 
 
-def _case(session: Session, case: Case, parolee: Parolee) -> CaseOut:
+def _case(session: Session, case: Case, parolee: Parolee, app: App) -> CaseOut:
     rep = queries.representative(session, case)
     deadlines = queries.current_deadlines(session, must_id(case.id))
+    named = {h for d in deadlines for h in held_by(d.flags.split(","))}
     return CaseOut(
         id=must_id(case.id), external_id=case.external_id, name=parolee.full_name,
         language=parolee.language, timezone=parolee.timezone, program=case.program,
         status=case.status, end_date=case.end_date, work_permit_expiry=case.work_permit_expiry,
+        work_permit_category=case.work_permit_category, parole_fee_due=case.parole_fee_due,
+        birth_date=parolee.birth_date,
         representative=RepresentativeOut.of(rep) if rep else None,
         deadlines=[DeadlineOut.of(row) for row in deadlines],
+        holds=[
+            HoldOut(id=h.id, memo=h.memo, citation=h.citation, starts=h.starts, until=h.until,
+                    forms=sorted(h.forms))
+            for h in app.ruleset.holds if h.id in named
+        ],
+        terminations=[
+            CaseTerminationOut(
+                termination_id=must_id(t.id), program=t.program, effective=t.effective_date,
+                published=t.notice_date, state=t.state.value, citation=t.citation,
+                on_notice=t.on_notice, notice_received=link.notice_received,
+            )
+            for t, link in case_terminations(session, must_id(case.id))
+        ],
     )  # fmt: skip
 
 

@@ -175,8 +175,72 @@ class CaseOut(BaseModel):
     status: Status
     end_date: date
     work_permit_expiry: date | None
+    work_permit_category: str | None = Field(description="As on the card: c11, a05, c08...")
+    parole_fee_due: date | None = Field(description="Due date in USCIS's parole fee notice.")
+    birth_date: date | None = Field(description="No unlawful presence accrues before 18.")
     representative: RepresentativeOut | None
     deadlines: list[DeadlineOut]
+    holds: list["HoldOut"] = Field(
+        description="USCIS holds that mark the case's dates: a decision may not come in time."
+    )
+    terminations: list["CaseTerminationOut"] = Field(
+        description="Program terminations that reached the case, with its individual notice."
+    )
+
+
+class HoldOut(BaseModel):
+    """A USCIS hold on decisions (config/holds.toml). It moves no date."""
+
+    id: str
+    memo: str
+    citation: str
+    starts: date
+    until: date | None = Field(description="The first day it no longer applies, if known.")
+    forms: list[Form]
+
+
+class CaseTerminationOut(BaseModel):
+    """A program termination as it reached one case."""
+
+    termination_id: int
+    program: Program
+    effective: date
+    published: date
+    state: str = Field(description="in_force, stayed or lifted.")
+    citation: str
+    on_notice: bool = Field(description="Parole ends only on an individual notice.")
+    notice_received: date | None
+
+
+class CaseFactsIn(Input):
+    """Facts the rules read. A field left out keeps its value; null empties it."""
+
+    birth_date: Day | None = None
+    work_permit_category: (
+        Annotated[str, Field(min_length=2, max_length=12, examples=["c11"])] | None
+    ) = None
+    work_permit_expiry: Day | None = None
+    parole_fee_due: Day | None = None
+
+
+class DecisionIn(Input):
+    """USCIS's decision on a pending filing."""
+
+    decision: Decision
+    decided_on: Day = Field(description="The day of the decision; not after today.")
+
+
+class TerminationNoticeIn(Input):
+    """The day the person received an individual notice of a program termination."""
+
+    termination_id: int = Field(ge=1, le=2**31 - 1)
+    received: Day = Field(description="Not before the termination was published, nor after today.")
+
+
+class FeeNoticeIn(Input):
+    """The due date in USCIS's yearly fee notice for a pending filing (the asylum fee)."""
+
+    due: Day
 
 
 class FilingOut(BaseModel):
