@@ -10,8 +10,9 @@ from markupsafe import escape
 from sqlmodel import col, select
 
 from tracker.bootstrap import App
+from tracker.cases.terminations import TerminationRequest, apply_termination
 from tracker.domain.contact import LANGUAGES
-from tracker.domain.model import Decision, GrantSource, Status
+from tracker.domain.model import Decision, GrantSource, Program, Status
 from tracker.importer.service import ImportOptions, import_file
 from tracker.sms.base import mask_phone
 from tracker.store.db import session_scope
@@ -567,3 +568,113 @@ def test_saving_unchanged_contact_data_changes_nothing(app: App, tmp_path: Path)
 
 def test_the_contact_form_offers_every_language_the_import_accepts() -> None:
     assert set(LANGUAGE_NAMES) == set(LANGUAGES.values())
+
+
+# --- facts, decisions, fee notices and termination notices (issue 13) --------------------
+
+
+def test_it_saves_the_facts_the_rules_read(app: App, tmp_path: Path) -> None:
+    load(app, tmp_path, "P1,")
+    path = f"/admin/cases/{case_id(app)}/facts"
+    with browser(app) as admin:
+        before = table_counts(app.engine)
+        refused(
+            admin.post_form(path, {"birth_date": "2026-12-01"}),
+            "The date of birth 2026-12-01 is after today (2026-11-29).",
+        )
+        refused(
+            admin.post_form(path, {"work_permit_category": "eleven"}),
+            "Work permit category: not a work permit category such as c11, a05, c08 or a12.",
+        )
+        assert table_counts(app.engine) == before
+        page = posted(
+            admin, path,
+            {"birth_date": "2010-01-15", "work_permit_category": "C11",
+             "work_permit_expiry": "2028-02-01", "parole_fee_due": "2026-12-20"},
+        )  # fmt: skip
+        assert "Saved: birth date, work permit category, work permit expiry, parole fee due." in (
+            page.text
+        )
+        assert 'value="c11"' in page.text and "capped at parole end" in page.text
+        case, person = the_case(app)
+        assert (person.birth_date, case.work_permit_expiry) == (
+            date(2010, 1, 15), date(2028, 2, 1),
+        )  # fmt: skip
+        # An emptied field empties its fact.
+        page = posted(admin, path, {"birth_date": "2010-01-15"})
+        assert "Saved: work permit category, work permit expiry, parole fee due." in page.text
+    case, _ = the_case(app)
+    assert case.work_permit_category is None and case.parole_fee_due is None
+
+
+def test_it_records_a_decision_on_a_pending_filing(app: App, tmp_path: Path) -> None:
+    load(app, tmp_path, "P1,")
+    cid = case_id(app)
+    with browser(app) as admin:
+        posted(admin, f"/admin/cases/{cid}/filings", {"form": "I-589", "filed": "2026-11-01"})
+        with session_scope(app.engine) as session:
+            filing = session.exec(select(Filing).where(Filing.case_id == cid)).one()
+        path = f"/admin/cases/{cid}/decisions"
+        before = table_counts(app.engine)
+        refused(
+            admin.post_form(path, {"filing": str(filing.id), "decision": "denied",
+                                   "on": "2026-10-01"}),
+            "Decided on: the decision date 2026-10-01 is before the I-589 was filed (2026-11-01).",
+        )  # fmt: skip
+        refused(
+            admin.post_form(path, {"filing": str(filing.id), "on": "2026-11-20"}),
+            "Decision: choose what USCIS decided.",
+        )
+        assert table_counts(app.engine) == before
+        page = posted(
+            admin, path, {"filing": str(filing.id), "decision": "denied", "on": "2026-11-20"}
+        )
+        assert "Decision recorded: denied on 2026-11-20." in page.text
+        assert "Record a decision" not in page.text  # nothing pending is left
+    assert the_case(app)[0].status == Status.PAROLED
+
+
+def test_it_records_a_yearly_asylum_fee_notice(app: App, tmp_path: Path) -> None:
+    load(app, tmp_path, "P1,")
+    cid = case_id(app)
+    with browser(app) as admin:
+        posted(admin, f"/admin/cases/{cid}/filings", {"form": "I-589", "filed": "2025-12-01"})
+        with session_scope(app.engine) as session:
+            filing = session.exec(select(Filing).where(Filing.case_id == cid)).one()
+        page = posted(
+            admin,
+            f"/admin/cases/{cid}/fee-notices",
+            {"filing": str(filing.id), "due": "2026-12-31"},
+        )
+        assert "Fee notice recorded: due 2026-12-31." in page.text
+    with session_scope(app.engine) as session:
+        rows = session.exec(
+            select(DeadlineRow).where(
+                DeadlineRow.case_id == cid, DeadlineRow.kind == "annual_asylum_fee_due"
+            )
+        ).all()
+        fees = sorted(r.date for r in rows)
+    assert fees == [date(2026, 12, 31), date(2027, 12, 1)]
+
+
+def test_it_records_an_individual_termination_notice(app: App, tmp_path: Path) -> None:
+    load(app, tmp_path, "P1,")
+    cid = case_id(app)
+    request = TerminationRequest(
+        program=Program.U4U, effective=date(2026, 12, 15), citation="notice-based test",
+        notice_date=date(2026, 11, 15), on_notice=True,
+    )  # fmt: skip
+    with session_scope(app.engine) as session:
+        tid = apply_termination(session, request, app.policies, NOW, "test").termination_id
+    path = f"/admin/cases/{cid}/termination-notices"
+    with browser(app) as admin:
+        page = admin.client.get(f"/admin/cases/{cid}")
+        assert "no individual notice recorded" in page.text
+        refused(
+            admin.post_form(path, {"termination": str(tid), "received": "2026-11-01"}),
+            "Received on: the notice's date 2026-11-01 is before the termination was published",
+        )
+        page = posted(admin, path, {"termination": str(tid), "received": "2026-11-20"})
+        assert "Notice recorded: received 2026-11-20. Parole now ends 2026-12-15" in page.text
+        board = admin.client.get("/admin/terminations")
+        assert "No individual notice recorded" not in board.text

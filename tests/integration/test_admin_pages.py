@@ -145,14 +145,15 @@ def test_a_court_stay_puts_the_ends_back_and_lifting_it_ends_them_again(
     with browser(app) as admin:
         admin.post_form("/admin/terminations", TERMINATION)
         stayed = admin.post_form("/admin/terminations/1/stay", {"citation": "Doe v. DHS, TRO"})
-        # T1, T2 and T3 got the termination's grant; T3 already ended earlier, so stays put.
-        assert "Termination 1 is now stayed. That moved 2 of 3 cases" in words(stayed.text)
+        # It reached every open U4U case (the excepted one too: its exception is re-checked
+        # on every change); T3 already ended earlier and T4 is excepted, so they stay put.
+        assert "Termination 1 is now stayed. That moved 2 of 4 cases" in words(stayed.text)
         assert "Stayed by a court" in stayed.text and "Lift the stay" in stayed.text
         assert end_of(app, "T1") == date(2027, 8, 31)
         lifted = admin.post_form(
             "/admin/terminations/1/lift", {"citation": "Doe v. DHS, stay lifted"}
         )
-        assert "Termination 1 is now lifted. That moved 2 of 3 cases" in words(lifted.text)
+        assert "Termination 1 is now lifted. That moved 2 of 4 cases" in words(lifted.text)
         assert "In force (stay lifted)" in lifted.text
     assert end_of(app, "T1") == date(2026, 12, 20)
     with session_scope(app.engine) as session:
@@ -534,3 +535,27 @@ def test_a_form_without_its_csrf_token_is_refused(app: App, tmp_path: Path, path
         assert table_counts(app.engine) == before
         with session_scope(app.engine) as session:
             assert session.exec(select(FeedToken.revoked_at)).all() == [None]
+
+
+def test_known_notices_are_listed_previewed_and_applied(app: App, tmp_path: Path) -> None:
+    load(app, tmp_path)
+    with browser(app, "staff@example.org", Role.STAFF) as staff:
+        board = words(staff.client.get("/admin").text)
+        # T5 is CHNV and ends after 2025-04-24: the shipped notice would move it.
+        assert "CHNV-2025 : CHNV parole ending 2025-04-24" in board
+        assert "would move 1 of 1 open case(s)" in board
+        page = words(staff.client.get("/admin/terminations").text)
+        assert "CHNV-2025 CHNV 2025-04-24 90 FR 13611" in page and "Not applied" in page
+        assert "Noem v. Doe, No. 24A1079" in page
+        before = table_counts(app.engine)
+        preview = staff.post_form("/admin/terminations/preview", {"known": "CHNV-2025"})
+        assert "1 of 1 CHNV cases would move" in words(preview.text)
+        assert table_counts(app.engine) == before
+        done = staff.post_form("/admin/terminations", {"known": "CHNV-2025"})
+        # (Its number is not checked: on PostgreSQL the preview's rolled-back insert used one.)
+        assert "recorded. It moved 1 of 1 case" in words(done.text)
+        assert "Recorded as " in done.text
+        assert "Known notices not applied" not in staff.client.get("/admin").text
+        unknown = staff.post_form("/admin/terminations/preview", {"known": "NOPE"})
+        assert unknown.status_code == 422 and "no known termination" in unknown.text
+    assert end_of(app, "T5") == date(2025, 4, 24)

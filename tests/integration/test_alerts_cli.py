@@ -326,7 +326,7 @@ def test_it_checks_the_rules_reminders_messages_and_feeds(
     ]
     assert all(line.endswith(": OK") for line in lines), lines
     assert "segment budget 3" in lines[1]
-    assert "7 languages, 23 texts each" in lines[2]
+    assert "7 languages, 30 texts each" in lines[2]
     assert "in 6 languages await native review" in lines[2]
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ from sqlmodel import select
 from tracker.accounts.api_tokens import issue_api_token
 from tracker.accounts.users import create_user
 from tracker.bootstrap import App
+from tracker.cases.terminations import TerminationRequest, apply_termination
+from tracker.domain.model import Program
 from tracker.importer.service import ImportOptions, import_file
 from tracker.store.db import session_scope
 from tracker.store.models import ApiToken, AuditEvent, Role, User
@@ -78,6 +81,12 @@ class Api:
 
     def post(self, path: str, body: dict[str, Any]) -> httpx.Response:
         response: httpx.Response = self.client.post(
+            path, json=body, headers={"Authorization": f"Bearer {self.token}"}
+        )
+        return response
+
+    def patch(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        response: httpx.Response = self.client.patch(
             path, json=body, headers={"Authorization": f"Bearer {self.token}"}
         )
         return response
@@ -422,3 +431,100 @@ def test_it_answers_a_method_a_path_does_not_take_with_every_method_it_does(
         assert response.status_code == 405
         assert response.headers["allow"] == "GET, POST"
         assert admin.client.delete("/api/v1/cases").headers["allow"] == "GET"
+
+
+# --- facts, decisions and notices (issue 13) ---------------------------------------------
+
+
+def test_it_sets_the_facts_the_rules_read_and_empties_one_with_null(
+    app: App, tmp_path: Path
+) -> None:
+    with api(app, tmp_path) as admin:
+        response = admin.patch(
+            "/api/v1/cases/P1",
+            {"birth_date": "2010-01-15", "work_permit_category": "(c)(11)",
+             "work_permit_expiry": "2028-01-01", "parole_fee_due": "2026-12-20"},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        case = response.json()
+        assert (case["birth_date"], case["work_permit_category"]) == ("2010-01-15", "c11")
+        by_kind = {d["kind"]: d for d in case["deadlines"]}
+        # The (c)(11) card ends with parole; the fee is due on the notice's day.
+        assert by_kind["work_permit_expiry"]["date"] == "2027-01-31"
+        assert by_kind["parole_fee_due"]["date"] == "2026-12-20"
+        cleared = admin.patch("/api/v1/cases/P1", {"parole_fee_due": None}).json()
+        assert cleared["parole_fee_due"] is None and cleared["birth_date"] == "2010-01-15"
+        assert "parole_fee_due" not in {d["kind"] for d in cleared["deadlines"]}
+
+
+def test_it_refuses_bad_facts_and_writes_nothing(app: App, tmp_path: Path) -> None:
+    with api(app, tmp_path) as admin:
+        before = table_counts(app.engine)
+        for body, fragment in [
+            ({"birth_date": "2027-01-01"}, "after today"),
+            ({"birth_date": "2025-10-01"}, "after the arrival"),
+            ({"work_permit_category": "eleven"}, "not a work permit category"),
+            ({"nickname": "x"}, "nickname"),
+        ]:
+            response = admin.patch("/api/v1/cases/P1", body)
+            assert response.status_code == 422, body
+            assert fragment in response.text, response.text
+        assert table_counts(app.engine) == before
+
+
+def test_it_records_a_decision_and_refuses_one_before_the_filing(app: App, tmp_path: Path) -> None:
+    with api(app, tmp_path) as admin:
+        filed = admin.post(
+            "/api/v1/cases/P2/filings", {"form": "I-589", "filed_date": "2026-11-01"}
+        )
+        filing_id = filed.json()["filing"]["id"]
+        early = admin.post(
+            f"/api/v1/cases/P2/filings/{filing_id}/decision",
+            {"decision": "denied", "decided_on": "2026-10-01"},
+        )
+        assert early.status_code == 422 and "before the I-589 was filed" in early.text
+        done = admin.post(
+            f"/api/v1/cases/P2/filings/{filing_id}/decision",
+            {"decision": "rejected", "decided_on": "2026-11-20"},
+        )
+        assert done.status_code == 200, done.text
+        assert "asylum_one_year" in {d["kind"] for d in done.json()["deadlines"]}
+        again = admin.post(
+            f"/api/v1/cases/P2/filings/{filing_id}/decision",
+            {"decision": "denied", "decided_on": "2026-11-21"},
+        )
+        assert again.status_code == 422 and "already decided" in again.text
+        assert (
+            admin.post(
+                "/api/v1/cases/P2/filings/999/decision",
+                {"decision": "denied", "decided_on": "2026-11-21"},
+            ).status_code
+            == 404
+        )
+
+
+def test_it_records_an_individual_notice_of_a_termination(app: App, tmp_path: Path) -> None:
+    with api(app, tmp_path) as admin:
+        request = TerminationRequest(
+            program=Program.U4U, effective=date(2026, 12, 15), citation="notice-based test",
+            notice_date=date(2026, 11, 15), on_notice=True,
+        )  # fmt: skip
+        with session_scope(app.engine) as session:
+            termination = apply_termination(session, request, app.policies, NOW, "test")
+        tid = termination.termination_id
+        case = admin.get("/api/v1/cases/P1").json()
+        assert case["end_date"] == "2027-01-31"
+        assert case["terminations"][0]["notice_received"] is None
+        bad = admin.post(
+            "/api/v1/cases/P1/termination-notices",
+            {"termination_id": tid, "received": "2026-11-01"},
+        )
+        assert bad.status_code == 422 and "before the termination was published" in bad.text
+        good = admin.post(
+            "/api/v1/cases/P1/termination-notices",
+            {"termination_id": tid, "received": "2026-11-20"},
+        )
+        assert good.status_code == 200, good.text
+        assert good.json()["end_date"] == "2026-12-15"
+        assert good.json()["terminations"][0]["notice_received"] == "2026-11-20"
+        assert good.json()["holds"] == []

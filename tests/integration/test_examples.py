@@ -1,8 +1,9 @@
-"""The worked examples (tests/fixtures/examples, the spec's own), imported as a user would,
-deadline by deadline."""
+"""The worked examples (tests/fixtures/examples: the spec's and this project's own), imported as
+a user would, deadline by deadline."""
 
 import json
 
+import pytest
 from sqlmodel import select
 
 from tracker.bootstrap import App
@@ -15,17 +16,30 @@ from ..conftest import FIXTURES, NOW
 EXAMPLES = FIXTURES / "examples"
 
 
-def test_it_produces_exactly_the_expected_deadlines(app: App) -> None:
-    expected = json.loads((EXAMPLES / "expected-deadlines.json").read_text())
+@pytest.mark.parametrize(
+    ("cases", "deadlines", "warned"),
+    [
+        # E02 is CHNV: its I-94 outlasts the shipped termination (not applied).
+        ("cases.csv", "expected-deadlines.json", ["E02"]),
+        ("policy-cases.csv", "policy-expected-deadlines.json", ["E08", "E09"]),
+    ],
+)
+def test_it_produces_exactly_the_expected_deadlines(
+    app: App, cases: str, deadlines: str, warned: list[str]
+) -> None:
+    expected = json.loads((EXAMPLES / deadlines).read_text())
     report = import_file(
         app.engine,
-        EXAMPLES / "cases.csv",
+        EXAMPLES / cases,
         app.policies,
         NOW,
         ImportOptions(actor="test", default_timezone="America/New_York"),
     )
     assert report.errors == []
     assert report.created == len(expected)
+    # Rows that outlast a known termination: a warning, never an error.
+    ids = sorted(expected)
+    assert [ids[w.line - 2] for w in report.warnings] == warned
     with session_scope(app.engine) as session:
         rows = session.exec(select(Case.external_id, DeadlineRow).join(DeadlineRow)).all()
     actual: dict[str, dict[str, dict[str, str]]] = {}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from babel import Locale
 
-from tracker.alerts.compose import ASYLUM_PASSED, AT_RISK, Composer, DeadlineView
+from tracker.alerts.compose import AT_RISK, Composer, DeadlineView
 from tracker.alerts.message_files import load_catalog
 from tracker.alerts.messages import (
     LANGUAGES,
@@ -36,15 +36,24 @@ DAYS = 180
 # Day 28 of every month: the longest date of the year is among them.
 DATES_OF_THE_YEAR = [date(2026, month, 28) for month in range(1, 13)]
 REMINDERS = CONFIG.parent / "reminders.toml"
-# The notes a reminder can end with (tracker.alerts.compose), by the flag that calls for
-# each: config/rules.toml sets at_risk on unlawful presence only, and the rules engine
-# asylum_year_passed_in_parole on the end of parole only.
+HOLD = "hold:PM-602-0192"
+ASYLUM_PASSED = "asylum_year_passed_in_parole"
+# The notes a reminder can end with (tracker.alerts.compose), by the flags that call for
+# them, as the rules set them: at_risk on unlawful presence; a hold on the end of parole
+# and re-parole, with the asylum note on the end; the work notes on the card's end.
 REMINDERS_WITH_NOTES = [
-    pytest.param(kind, flag, note, id=f"{kind.value}+{note}")
-    for kind, flag, note in [
-        (DeadlineKind.UNLAWFUL_PRESENCE_180, AT_RISK, "note.at_risk"),
-        (DeadlineKind.UNLAWFUL_PRESENCE_365, AT_RISK, "note.at_risk"),
-        (DeadlineKind.PAROLE_EXPIRY, ASYLUM_PASSED, "note.asylum_passed"),
+    pytest.param(kind, flags, notes, id=f"{kind.value}+{'+'.join(notes)}")
+    for kind, flags, notes in [
+        (DeadlineKind.UNLAWFUL_PRESENCE_180, (AT_RISK,), ("note.at_risk",)),
+        (DeadlineKind.UNLAWFUL_PRESENCE_365, (AT_RISK,), ("note.at_risk",)),
+        (DeadlineKind.PAROLE_EXPIRY, (ASYLUM_PASSED, HOLD), ("note.asylum_passed", "note.hold")),
+        (DeadlineKind.REPAROLE_WINDOW_OPENS, (HOLD,), ("note.hold",)),
+        (DeadlineKind.REPAROLE_FILE_BY, (HOLD,), ("note.hold",)),
+        (
+            DeadlineKind.WORK_PERMIT_EXPIRY,
+            ("capped_at_parole_end", "work_incident_to_parole"),
+            ("note.work_incident", "note.capped"),
+        ),
     ]
 ]
 
@@ -98,7 +107,7 @@ def policy() -> ReminderPolicy:
 
 
 def composed_reminder(
-    composer: Composer, language: str, kind: DeadlineKind, flag: str, act_by: date
+    composer: Composer, language: str, kind: DeadlineKind, flags: tuple[str, ...], act_by: date
 ) -> str:
     """The reminder as Composer.reminder writes it DAYS before `act_by`, with its note (joined
     as the composer joins it: a full stop first when the text ends with a name)."""
@@ -109,24 +118,26 @@ def composed_reminder(
         timezone="America/New_York",
         arrival_date=date(2025, 1, 1),
     )
-    deadline = DeadlineView(kind, act_by, kind.value, (flag,))
+    deadline = DeadlineView(kind, act_by, kind.value, flags)
     return composer.reminder(parolee, deadline, CONTACT, act_by - timedelta(days=DAYS))
 
 
-@pytest.mark.parametrize(("kind", "flag", "note"), REMINDERS_WITH_NOTES)
+@pytest.mark.parametrize(("kind", "flags", "notes"), REMINDERS_WITH_NOTES)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_it_fits_every_reminder_with_its_note_in_the_segment_budget(
+def test_it_fits_every_reminder_with_its_notes_in_the_segment_budget(
     catalog: Catalog,
     policy: ReminderPolicy,
     language: str,
     kind: DeadlineKind,
-    flag: str,
-    note: str,
+    flags: tuple[str, ...],
+    notes: tuple[str, ...],
 ) -> None:
     composer = Composer(policy, catalog, org=ORG, help_contact=CONTACT)
-    texts = [composed_reminder(composer, language, kind, flag, day) for day in DATES_OF_THE_YEAR]
+    texts = [composed_reminder(composer, language, kind, flags, day) for day in DATES_OF_THE_YEAR]
     text = max(texts, key=lambda text: (segments(text), len(text)))
-    assert text.endswith(" " + catalog.render(language, note, org=ORG, contact=CONTACT))
+    rendered = [catalog.render(language, n, org=ORG, contact=CONTACT) for n in notes]
+    assert text.endswith(" " + " ".join(rendered))
+    note = "+".join(notes)
     count, limit = segments(text), policy.segment_budget
     encoding = "GSM-7" if is_gsm7(text) else "UCS-2"
     assert count <= limit, (
