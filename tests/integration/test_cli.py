@@ -556,3 +556,19 @@ def test_it_runs_a_worker_faster_only_from_a_given_now(
     result = run_tracker(args, f"sqlite:///{database}", ROOT / "config", tmp_path)
     refused(result, problem)
     assert not database.exists()
+
+
+def test_it_diffs_what_a_new_rule_version_moves_on_stored_cases(own_config: Cli) -> None:
+    # The database as the previous Cuban Adjustment rule left it (the anniversary itself).
+    cli = own_config
+    edit_rules(cli.config_dir, "date_offset_days = 1", "date_offset_days = 0  # before v2")
+    cli.ok("import", str(EXAMPLE_CASES), "--now", TODAY)
+    assert cli.deadline("E02", "cuban_adjustment_eligible")["date"] == "2025-10-14"
+    edit_rules(cli.config_dir, "date_offset_days = 0  # before v2", "date_offset_days = 1")
+    assert cli.ok("rules", "diff").splitlines() == [
+        "E02  cuban_adjustment_eligible  moved: 2025-10-14 -> 2025-10-15",
+        "1 case(s) would change. Run `tracker rules apply` to store them.",
+    ]
+    cli.ok("rules", "apply", "--now", TODAY)
+    found = cli.deadline("E02", "cuban_adjustment_eligible")
+    assert (found["date"], found["rule"]) == ("2025-10-15", "cuban_adjustment_eligible v2")
