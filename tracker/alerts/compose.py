@@ -5,14 +5,23 @@ from datetime import date
 
 from tracker.alerts.messages import Catalog
 from tracker.alerts.policy import ReminderPolicy
+from tracker.domain.holds import held_by
 from tracker.domain.model import Deadline, DeadlineKind
+from tracker.domain.rules import WORK_INCIDENT_TO_PAROLE
 from tracker.sms.segments import segments
 from tracker.store.models import Case, DeadlineRow, Parolee
 
 AT_RISK = "at_risk"
+WATCH = "watch_for_notice"
+# Flags that add a sentence to a reminder, and the note each adds.
+NOTES = (
+    (AT_RISK, "note.at_risk"),
+    ("asylum_year_passed_in_parole", "note.asylum_passed"),
+    (WORK_INCIDENT_TO_PAROLE, "note.work_incident"),
+    ("capped_at_parole_end", "note.capped"),
+)
 # Full stops of the scripts we write in ("\u06d4" is the Arabic-script one, used in Pashto).
 SENTENCE_ENDS = (".", "!", "?", "\u06d4")
-ASYLUM_PASSED = "asylum_year_passed_in_parole"
 
 
 @dataclass(frozen=True)
@@ -53,13 +62,15 @@ class Composer:
         with the notes its flags call for."""
         language = parolee.language
         days = (deadline.act_by - sent_on).days
-        text = self._render(
-            language, f"reminder.{deadline.kind.value}", contact, date=deadline.act_by, days=days
-        )
-        if AT_RISK in deadline.flags:
-            text = _then(text, self._render(language, "note.at_risk", contact))
-        if ASYLUM_PASSED in deadline.flags:
-            text = _then(text, self._render(language, "note.asylum_passed", contact))
+        key = f"reminder.{deadline.kind.value}"
+        if WATCH in deadline.flags:
+            key = "reminder.annual_asylum_fee_watch"
+        text = self._render(language, key, contact, date=deadline.act_by, days=days)
+        notes = [note for flag, note in NOTES if flag in deadline.flags]
+        if held_by(deadline.flags):
+            notes.append("note.hold")
+        for note in notes:
+            text = _then(text, self._render(language, note, contact))
         return text
 
     def welcome(

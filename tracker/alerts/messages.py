@@ -24,8 +24,13 @@ LANGUAGES = ("en", "es", "uk", "ru", "ht", "fa-AF", "ps")
 MESSAGE_KEYS = frozenset(
     {
         *(f"reminder.{kind.value}" for kind in DeadlineKind),
+        # The yearly fee's anniversary, before USCIS's notice gives the due date.
+        "reminder.annual_asylum_fee_watch",
         "note.at_risk",
         "note.asylum_passed",
+        "note.hold",
+        "note.work_incident",
+        "note.capped",
         "welcome",
         "date_changed",
         "reply.stop",

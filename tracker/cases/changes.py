@@ -38,6 +38,11 @@ PENDING_STATUS = {
 }
 
 
+def end_moved(before: date, case: Case) -> str:
+    """The words that tell how a change moved the end of parole (empty if it did not)."""
+    return f" Parole now ends {case.end_date} (was {before})." if case.end_date != before else ""
+
+
 def newest_grant(session: Session, case: Case) -> GrantFacts:
     """The grant of parole that decides the case's expiry now."""
     grants = session.exec(select(Grant).where(Grant.case_id == case.id)).all()
@@ -170,18 +175,8 @@ def pending_filing(session: Session, case: Case, filing_id: int) -> Filing:
     return filing
 
 
-def decide_pending(
-    session: Session,
-    case: Case,
-    *,
-    form: Form,
-    decision: Decision,
-    on: date,
-    actor: str,
-    policies: Policies,
-    now: datetime,
-) -> Filing:
-    """Record the decision on the case's newest pending filing of `form`."""
+def newest_pending(session: Session, case: Case, form: Form) -> Filing:
+    """The case's newest pending filing of `form`, or a plain error."""
     pending = [
         f
         for f in session.exec(
@@ -191,11 +186,7 @@ def decide_pending(
     ]
     if not pending:
         raise InvalidInputError(f"case {case.external_id} has no pending {form.value} (--form)")
-    filing = max(pending, key=lambda f: (f.filed_date, f.id or 0))
-    decide_filing(
-        session, case, filing, decision=decision, on=on, actor=actor, policies=policies, now=now
-    )
-    return filing
+    return max(pending, key=lambda f: (f.filed_date, f.id or 0))
 
 
 def decide_filing(
@@ -250,27 +241,20 @@ def decide_filing(
 def record_fee_notice(
     session: Session,
     case: Case,
+    filing: Filing,
     *,
-    form: Form,
     due: date,
     actor: str,
     policies: Policies,
     now: datetime,
-) -> Filing:
+) -> None:
     """Record the due date of the yearly fee notice USCIS sent for a pending filing."""
-    pending = [
-        f
-        for f in session.exec(
-            select(Filing).where(Filing.case_id == case.id, Filing.form == form)
-        ).all()
-        if f.decision is None
-    ]
-    if not pending:
-        raise InvalidInputError(f"case {case.external_id} has no pending {form.value} (--form)")
-    filing = max(pending, key=lambda f: (f.filed_date, f.id or 0))
+    if filing.case_id != case.id or filing.decision is not None:
+        raise InvalidInputError(f"that filing is not pending on case {case.external_id}")
     if due <= filing.filed_date:
         raise InvalidInputError(
-            f"the due date {due} is not after the {form.value} was filed ({filing.filed_date})"
+            f"the due date {due} is not after the {filing.form.value} was filed "
+            f"({filing.filed_date})"
         )
     filing.fee_notice_due, filing.updated_at = due, now
     session.add(filing)
@@ -279,7 +263,6 @@ def record_fee_notice(
         session, at=now, actor=actor, action="case.fee_notice_recorded", entity="case",
         entity_id=case.id, filing=filing.id, due=due.isoformat(),
     )  # fmt: skip
-    return filing
 
 
 @dataclass(frozen=True)

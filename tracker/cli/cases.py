@@ -13,7 +13,9 @@ from tracker.cases.changes import (
     CaseFactsUpdate,
     add_application,
     add_reparole,
-    decide_pending,
+    decide_filing,
+    end_moved,
+    newest_pending,
     record_fee_notice,
     update_facts,
 )
@@ -388,9 +390,7 @@ def case_status(
         case, _ = find_case(session, ref)
         before = case.end_date
         change_status(session, case, request, app.policies, app.clock.now())
-        moved = (
-            f" Parole now ends {case.end_date} (was {before})." if case.end_date != before else ""
-        )
+        moved = end_moved(before, case)
     typer.echo(f"Case {case.external_id} is now {status.value}.{moved}")
 
 
@@ -437,13 +437,11 @@ def case_filing_decide(
     with session_scope(app.engine) as session:
         case, _ = find_case(session, ref)
         before = case.end_date
-        decide_pending(
-            session, case, form=form, decision=decision, on=day, actor=actor(),
-            policies=app.policies, now=app.clock.now(),
+        decide_filing(
+            session, case, newest_pending(session, case, form), decision=decision, on=day,
+            actor=actor(), policies=app.policies, now=app.clock.now(),
         )  # fmt: skip
-        moved = (
-            f" Parole now ends {case.end_date} (was {before})." if case.end_date != before else ""
-        )
+        moved = end_moved(before, case)
         typer.echo(f"Case {case.external_id}: {form.value} {decision.value} on {day}.{moved}")
 
 
@@ -462,9 +460,7 @@ def case_notice(
         case, _ = find_case(session, ref)
         before = case.end_date
         record_notice(session, case, termination, day, app.policies, app.clock.now(), actor())
-        moved = (
-            f" Parole now ends {case.end_date} (was {before})." if case.end_date != before else ""
-        )
+        moved = end_moved(before, case)
         typer.echo(
             f"Case {case.external_id}: notice of termination {termination} received {day}.{moved}"
         )
@@ -484,8 +480,8 @@ def case_filing_fee_notice(
     with session_scope(app.engine) as session:
         case, _ = find_case(session, ref)
         record_fee_notice(
-            session, case, form=form, due=day, actor=actor(), policies=app.policies,
-            now=app.clock.now(),
+            session, case, newest_pending(session, case, form), due=day, actor=actor(),
+            policies=app.policies, now=app.clock.now(),
         )  # fmt: skip
         typer.echo(f"Case {case.external_id}: {form.value} fee due {day} recorded.")
 

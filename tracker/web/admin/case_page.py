@@ -21,6 +21,7 @@ from tracker.cases.changes import (
     add_application,
     add_reparole,
     decide_filing,
+    end_moved,
     pending_filing,
     reassign,
     record_fee_notice,
@@ -91,10 +92,6 @@ def choices(file: CaseFile, caller: Caller) -> dict[str, list[tuple[str, str]]]:
 def _rep_text(rep: Representative) -> str:
     organisation = f" ({rep.organisation})" if rep.organisation else ""
     return f"{rep.name}{organisation}, {rep.email}"
-
-
-def _moved(before: date, case: Case) -> str:
-    return f" Parole now ends {case.end_date} (was {before})." if case.end_date != before else ""
 
 
 def _on_field(error: TrackerError, field: tuple[str, str] | None) -> InvalidInputError:
@@ -170,11 +167,7 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
             before = case.end_date
             wanted = case_forms.status_request(fields, case.status, visitor.caller.actor, today())
             set_status(session, case, wanted, app.policies, app.clock.now())
-            moved = (
-                f" Parole now ends {case.end_date} (was {before})."
-                if case.end_date != before
-                else ""
-            )
+            moved = end_moved(before, case)
             return f"The case is now {case.status.value}.{moved}"
 
         return act(request, visitor, case_id, "status", fields, do)
@@ -224,7 +217,7 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
                 session, case, pending_filing(session, case, filing_id), decision=outcome,
                 on=on, actor=visitor.caller.actor, policies=app.policies, now=app.clock.now(),
             )  # fmt: skip
-            return f"Decision recorded: {outcome.value} on {on}.{_moved(before, case)}"
+            return f"Decision recorded: {outcome.value} on {on}.{end_moved(before, case)}"
 
         return act(request, visitor, case_id, "decision", fields, do, ("on", "Decided on"))
 
@@ -236,10 +229,9 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
 
         def do(session: Session, case: Case, _parolee: Parolee) -> str:
             filing_id, due = case_forms.fee_notice(fields)
-            filing = pending_filing(session, case, filing_id)
             record_fee_notice(
-                session, case, form=filing.form, due=due, actor=visitor.caller.actor,
-                policies=app.policies, now=app.clock.now(),
+                session, case, pending_filing(session, case, filing_id), due=due,
+                actor=visitor.caller.actor, policies=app.policies, now=app.clock.now(),
             )  # fmt: skip
             return f"Fee notice recorded: due {due}."
 
@@ -258,7 +250,7 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
                 session, case, termination_id, received, app.policies, app.clock.now(),
                 visitor.caller.actor,
             )  # fmt: skip
-            return f"Notice recorded: received {received}.{_moved(before, case)}"
+            return f"Notice recorded: received {received}.{end_moved(before, case)}"
 
         return act(
             request, visitor, case_id, "termination", fields, do, ("received", "Received on")

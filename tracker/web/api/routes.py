@@ -307,8 +307,8 @@ def api_routes(app: App) -> APIRouter:
             case, parolee = queries.visible_case(session, case_id, caller)
             filing = queries.filing(session, must_id(case.id), filing_id)
             record_fee_notice(
-                session, case, form=filing.form, due=body.due, actor=caller.actor,
-                policies=app.policies, now=now,
+                session, case, filing, due=body.due, actor=caller.actor, policies=app.policies,
+                now=now,
             )  # fmt: skip
             return _case(session, case, parolee, app)
 
