@@ -13,7 +13,8 @@ from tracker.domain.toml_locator import TomlLocator, parse_toml
 
 KEYS = {
     "send_time", "window_start", "window_end", "rate_per_second", "max_attempts",
-    "retry_base_seconds", "lease_seconds", "segment_budget", "cost_per_segment_usd",
+    "retry_base_seconds", "lease_seconds", "segment_budget", "segment_budget_with_notes",
+    "cost_per_segment_usd",
     "offsets", "suppressed_in_status", "plan_horizon_days", "catch_up_days",
 }  # fmt: skip
 
@@ -30,6 +31,8 @@ class ReminderPolicy:
     retry_base_seconds: int
     lease_seconds: int
     segment_budget: int
+    # A reminder with the notes its flags add (a hold, the asylum year): rarer, and longer.
+    segment_budget_with_notes: int
     cost_per_segment_usd: float
     plan_horizon_days: int
     catch_up_days: int
@@ -76,6 +79,9 @@ def parse_policy(text: str, source: str) -> ReminderPolicy:
         retry_base_seconds=int(_number(data, "retry_base_seconds", where, whole=True)),
         lease_seconds=int(_number(data, "lease_seconds", where, whole=True)),
         segment_budget=int(_number(data, "segment_budget", where, whole=True)),
+        segment_budget_with_notes=int(
+            _number(data, "segment_budget_with_notes", where, whole=True)
+        ),
         cost_per_segment_usd=_number(data, "cost_per_segment_usd", where, minimum=0),
         plan_horizon_days=int(_number(data, "plan_horizon_days", where, whole=True)),
         catch_up_days=int(_number(data, "catch_up_days", where, whole=True)),
