@@ -1,11 +1,13 @@
 """The SMS texts in every language, from `config/messages/<language>.toml`.
 
 Each file holds the language's texts, the reply keywords it understands, a label per
-deadline kind and the keys a native speaker still has to review. `en.toml` is the
-reference: every other file must have exactly its message keys. Dates are formatted by
-babel in the file's `babel_locale`, in its `date_format` (default: the locale's "medium");
-a file may name its own `month_names` where CLDR has none (Haitian Creole: babel writes
-"30 M09 2026"). The files are read and checked by `tracker.alerts.message_files`.
+deadline kind, the words for "in 3 days" (one per CLDR plural category), the pattern of a
+line in a list of dates, and the keys a native speaker still has to review. `en.toml` is
+the reference: every other file must have exactly its keys, and an English
+back-translation beside it (`<language>.back.toml`). Dates are formatted by babel in the
+file's `babel_locale`, in its `date_format` (default: the locale's "long"); a file may name
+its own `month_names` where CLDR has none (Haitian Creole: babel writes "30 M09 2026").
+The files are read and checked by `tracker.alerts.message_files`.
 """
 
 import string
@@ -13,7 +15,9 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date
 
 from tracker.domain.model import DeadlineKind
@@ -39,6 +43,8 @@ MESSAGE_KEYS = frozenset(
         "reply.dates",
         "reply.dates_none",
         "reply.language",
+        # A language keyword from a phone that several cases share changes them all.
+        "reply.language_shared",
         "reply.unknown",
         "reply.unknown_number",
         # A USCIS decision the person must talk to their representative about (see
@@ -55,33 +61,73 @@ TWILIO_KEYWORDS = {
     "help": ("HELP", "INFO"),
     "dates": ("DATES",),
 }
-# The locale's own compact format, with a month name: 3/4 and 4/3 cannot be confused.
-DATE_FORMAT = "medium"
+# The locale's own format with the month's name: 3/4 and 4/3 cannot be confused.
+DATE_FORMAT = "long"
+# `[days]`: the words for the day itself and the next, then one form per plural category.
+DAY_WORDS = ("today", "tomorrow")
+# `[formats]`: one line of {dates} and of {changes}, and the values each may use.
+LINE_FORMATS = {
+    "date_line": frozenset({"label", "date"}),
+    "change_line": frozenset({"label", "date", "old_date"}),
+}
 
-PLACEHOLDERS = frozenset({"org", "contact", "date", "days", "dates", "language", "form"})
+PLACEHOLDERS = frozenset({"org", "contact", "date", "days", "dates", "changes", "language", "form"})
 _ABOUT_A_DATE = frozenset({"org", "contact", "date", "days"})
 _PLAIN = frozenset({"org", "contact"})
 # What the composer supplies for each key (tracker.alerts.compose): a text may use no other.
 _PLACEHOLDERS_BY_KEY = {
-    "welcome": _PLAIN | {"date"},
-    "date_changed": _PLAIN | {"date"},
+    "welcome": _PLAIN | {"dates"},
+    "date_changed": _PLAIN | {"changes"},
     "reply.dates": _PLAIN | {"dates"},
     "reply.language": _PLAIN | {"language"},
-    # {form}: the USCIS form, such as I-131.
-    "uscis.denied": _PLAIN | {"form"},
-    "uscis.rejected": _PLAIN | {"form"},
+    "reply.language_shared": _PLAIN | {"language"},
+    # {form}: the USCIS form, such as I-131; {date}: the day its status said so.
+    "uscis.denied": _PLAIN | {"form", "date"},
+    "uscis.rejected": _PLAIN | {"form", "date"},
 }
+# Placeholders every text of a key must use: a reminder names its date and how far it is,
+# a list its items.
+REQUIRED = {"welcome": {"dates"}, "date_changed": {"changes"}, "reply.dates": {"dates"}}
 
-Value = str | int | date | Sequence[tuple[str, date]]
+
+@dataclass(frozen=True)
+class DateItem:
+    """One line of {dates}: a deadline kind (or a label already looked up) and its date."""
+
+    kind: str
+    day: date
+
+
+@dataclass(frozen=True)
+class ChangeItem:
+    """One line of {changes}: what moved, from when to when."""
+
+    kind: str
+    day: date
+    old_day: date
+
+
+Value = str | int | date | Sequence[DateItem] | Sequence[ChangeItem]
 
 
 def allowed_placeholders(key: str) -> frozenset[str]:
     """The values a caller supplies when rendering `key`."""
+    if key.startswith("note."):
+        return frozenset()  # a sentence added to a reminder as it is
     if key.startswith("reminder."):
         return _ABOUT_A_DATE
     if key in _PLACEHOLDERS_BY_KEY:
         return _PLACEHOLDERS_BY_KEY[key]
     return _PLAIN if key in MESSAGE_KEYS else PLACEHOLDERS
+
+
+def required_placeholders(key: str) -> frozenset[str]:
+    """The values every translation of `key` must show."""
+    if key.startswith("note."):
+        return frozenset()  # a sentence added to a reminder, which names the org
+    if key.startswith("reminder."):
+        return frozenset({"org", "date", "days"})
+    return frozenset({"org", *REQUIRED.get(key, ())})
 
 
 def placeholders(text: str) -> list[str]:
@@ -113,6 +159,16 @@ def _is_edge(char: str) -> bool:
     return char.isspace() or unicodedata.category(char)[0] in "PSZC"
 
 
+@lru_cache(maxsize=64)
+def plural_categories(babel_locale: str) -> frozenset[str]:
+    """The CLDR plural categories of a locale's whole numbers, "other" included."""
+    return Locale.parse(babel_locale).plural_form.tags | {"other"}
+
+
+def _plural_form(babel_locale: str, number: int) -> str:
+    return str(Locale.parse(babel_locale).plural_form(number))
+
+
 @dataclass(frozen=True)
 class LanguageFile:
     """One language's texts, as checked by `parse_language`."""
@@ -123,9 +179,21 @@ class LanguageFile:
     keywords: Mapping[str, frozenset[str]]
     messages: Mapping[str, str]
     labels: Mapping[str, str]
+    # "today", "tomorrow" and one "in {n} days" per plural category of the locale.
+    days: Mapping[str, str]
+    formats: Mapping[str, str]
     date_format: str = DATE_FORMAT
     # January to December, where babel has no month names for the language.
     month_names: tuple[str, ...] | None = None
+    # The English back-translation of every text, by "messages.<key>", "labels.<kind>"...
+    back: Mapping[str, str] | None = None
+    # Where each message is written, for errors found after parsing (a text over budget).
+    source: str = ""
+    lines: Mapping[str, int | None] | None = None
+
+    def where(self, key: str) -> tuple[str, int | None]:
+        """The file and line of message `key`."""
+        return self.source, (self.lines or {}).get(key)
 
     def format_date(self, day: date) -> str:
         """A date as this language's texts show it: a month name, never 3/4 or 4/3."""
@@ -133,6 +201,26 @@ class LanguageFile:
             return format_date(day, self.date_format, locale=self.babel_locale)
         month = self.month_names[day.month - 1].replace("'", "''")
         return format_date(day, f"d '{month}' y", locale=self.babel_locale)
+
+    def days_phrase(self, days: int) -> str:
+        """How far a date is, as the text says it: "today", "tomorrow", "in 30 days".
+
+        Never negative: a text about a passed date is not sent (a preview of one says
+        "today" rather than fail)."""
+        if days <= 0:
+            return self.days["today"]
+        if days == 1:
+            return self.days["tomorrow"]
+        form = _plural_form(self.babel_locale, days)
+        return self.days.get(form, self.days["other"]).format(n=days)
+
+    def line(self, item: DateItem | ChangeItem) -> str:
+        """One line of a list of dates or changes, with the kind's label."""
+        label = self.labels.get(item.kind, item.kind)
+        if isinstance(item, ChangeItem):
+            new, old = self.format_date(item.day), self.format_date(item.old_day)
+            return self.formats["change_line"].format(label=label, date=new, old_date=old)
+        return self.formats["date_line"].format(label=label, date=self.format_date(item.day))
 
 
 @dataclass(frozen=True)
@@ -151,7 +239,7 @@ class Catalog:
         if key not in file.messages:
             raise KeyError(f"unknown message key {key!r}")
         text = file.messages[key]
-        filled = {name: self._format(file, value) for name, value in values.items()}
+        filled = {name: self._format(file, name, value) for name, value in values.items()}
         missing = [name for name in placeholders(text) if name not in filled]
         if missing:
             raise KeyError(f"message {key!r} needs a value for {{{missing[0]}}}")
@@ -174,6 +262,13 @@ class Catalog:
         """The babel locale of `language` (for its name, say)."""
         return self._file(language).babel_locale
 
+    def language_name(self, language: str, in_language: str | None = None) -> str:
+        """The name of `language`, in its own words or in `in_language`'s."""
+        locale = Locale.parse(self._file(language).babel_locale)
+        if in_language is None:
+            return locale.display_name or language
+        return locale.get_display_name(self._file(in_language).babel_locale) or language
+
     def format_date(self, language: str, day: date) -> str:
         """A date as the texts of `language` show it."""
         return self._file(language).format_date(day)
@@ -181,14 +276,15 @@ class Catalog:
     def _file(self, language: str) -> LanguageFile:
         return self.files.get(language) or self.files[REFERENCE]
 
-    def _format(self, file: LanguageFile, value: Value) -> str:
+    def file(self, language: str) -> LanguageFile:
+        """The file of `language`, English for an unknown one."""
+        return self._file(language)
+
+    def _format(self, file: LanguageFile, name: str, value: Value) -> str:
         if isinstance(value, str):
             return value
         if isinstance(value, int):
-            return str(value)
+            return file.days_phrase(value) if name == "days" else str(value)
         if isinstance(value, date):
             return file.format_date(value)
-        # Items name a deadline kind, or carry its label already (the composer's way).
-        return "\n".join(
-            f"{file.labels.get(kind, kind)}: {file.format_date(day)}" for kind, day in value
-        )
+        return "\n".join(file.line(item) for item in value)

@@ -85,17 +85,19 @@ class TomlLocator:
 
     def key_error(self, table: str, key: str, reason: str) -> ConfigError:
         """A ConfigError pointing at `key` (dotted for nested keys) inside a `[table]`."""
+        return ConfigError(self.source, self.key_line(table, key), f"[{table}] {key}: {reason}")
+
+    def key_line(self, table: str, key: str) -> int | None:
+        """1-based line of `key` (dotted for nested keys) in a `[table]`, else its header's."""
         header = self._header(table)
-        line = header
         if header is not None:
             for number in range(header, len(self.lines)):
                 if _HEADER.match(self.lines[number]):
                     break
                 match = _DOTTED_KEY.match(self.lines[number])
                 if match and _key_name(match.group(1)) == key:
-                    line = number + 1
-                    break
-        return ConfigError(self.source, line, f"[{table}] {key}: {reason}")
+                    return number + 1
+        return header
 
     def _header(self, table: str) -> int | None:
         for number, line in enumerate(self.lines):
