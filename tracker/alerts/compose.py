@@ -1,18 +1,24 @@
-"""Writes the text of each message from the catalog, in the person's language."""
+"""Writes the text of each message from the catalog, in a given language, for a given day.
 
+Pure: the caller (tracker.alerts.render) reads what a message is about at the instant it
+goes, and passes the local date it arrives on, so "in 10 days" is true on arrival.
+"""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from tracker.alerts.messages import Catalog
+from tracker.alerts.messages import Catalog, ChangeItem, DateItem, Value
 from tracker.alerts.policy import ReminderPolicy
 from tracker.domain.holds import held_by
 from tracker.domain.model import Deadline, DeadlineKind
 from tracker.domain.rules import WORK_INCIDENT_TO_PAROLE
 from tracker.sms.segments import segments
-from tracker.store.models import Case, DeadlineRow, Parolee
+from tracker.store.models import DeadlineRow
 
 AT_RISK = "at_risk"
 WATCH = "watch_for_notice"
+HOLD_NOTE = "note.hold"
 # Flags that add a sentence to a reminder, and the note each adds.
 NOTES = (
     (AT_RISK, "note.at_risk"),
@@ -20,8 +26,21 @@ NOTES = (
     (WORK_INCIDENT_TO_PAROLE, "note.work_incident"),
     ("capped_at_parole_end", "note.capped"),
 )
+# The notes each kind of reminder can carry, as the rules set their flags (a hold on the
+# end of parole and re-parole, the asylum note on the end, the work notes on the card):
+# what the budget check renders each reminder with.
+POSSIBLE_NOTES: dict[DeadlineKind, tuple[str, ...]] = {
+    DeadlineKind.PAROLE_EXPIRY: ("note.asylum_passed", HOLD_NOTE),
+    DeadlineKind.REPAROLE_WINDOW_OPENS: (HOLD_NOTE,),
+    DeadlineKind.REPAROLE_FILE_BY: (HOLD_NOTE,),
+    DeadlineKind.UNLAWFUL_PRESENCE_180: ("note.at_risk",),
+    DeadlineKind.UNLAWFUL_PRESENCE_365: ("note.at_risk",),
+    DeadlineKind.WORK_PERMIT_EXPIRY: ("note.work_incident", "note.capped"),
+}
 # Full stops of the scripts we write in ("\u06d4" is the Arabic-script one, used in Pashto).
 SENTENCE_ENDS = (".", "!", "?", "\u06d4")
+# Which budget (reminders.toml [segment_budgets]) each text is held to.
+LISTS = ("welcome", "date_changed")
 
 
 @dataclass(frozen=True)
@@ -42,12 +61,22 @@ class DeadlineView:
         return cls(deadline.kind, deadline.act_by, deadline.slot, deadline.flags)
 
 
+def budget_kind(key: str, with_notes: bool = False) -> str:
+    """The `[segment_budgets]` entry a text of `key` is held to."""
+    if key == "reply.dates":
+        return "dates"
+    if key in LISTS:
+        return "list"
+    return "with_notes" if with_notes else "text"
+
+
 @dataclass(frozen=True)
 class Composer:
     """The reminder policy, the message catalog and who the messages come from."""
 
     policy: ReminderPolicy
     catalog: Catalog
+    # ORG_SHORT_NAME: the first words of every text.
     org: str
     help_contact: str
 
@@ -55,59 +84,78 @@ class Composer:
         """SMS segments the body costs."""
         return segments(body)
 
-    def reminder(
-        self, parolee: Parolee, deadline: DeadlineView, contact: str, sent_on: date
-    ) -> str:
-        """A reminder about one deadline as it reads on `sent_on` (the person's local date),
+    def budget(self, key: str, body: str, with_notes: bool = False) -> int:
+        """The most segments `body`, a text of `key`, may cost in its encoding."""
+        return self.policy.segment_budgets[budget_kind(key, with_notes)].of(body)
+
+    def reminder(self, language: str, deadline: DeadlineView, contact: str, on: date) -> str:
+        """A reminder about one deadline as it reads on `on` (the person's local date),
         with the notes its flags call for."""
-        language = parolee.language
-        days = (deadline.act_by - sent_on).days
         key = f"reminder.{deadline.kind.value}"
         if WATCH in deadline.flags:
             key = "reminder.annual_asylum_fee_watch"
+        days = (deadline.act_by - on).days
         text = self._render(language, key, contact, date=deadline.act_by, days=days)
         notes = [note for flag, note in NOTES if flag in deadline.flags]
         if held_by(deadline.flags):
-            notes.append("note.hold")
+            notes.append(HOLD_NOTE)
+        return self.with_notes(language, text, notes)
+
+    def with_notes(self, language: str, text: str, notes: Sequence[str]) -> str:
+        """`text` followed by each note, as new sentences."""
         for note in notes:
-            text = _then(text, self._render(language, note, contact))
+            text = _then(text, self.catalog.render(language, note))
         return text
 
-    def welcome(
-        self, case: Case, parolee: Parolee, upcoming: list[DeadlineView], contact: str
-    ) -> str:
-        """The first message: who writes, the next date, and how to reply."""
-        del case
-        first = upcoming[0]
-        return self._render(parolee.language, "welcome", contact, date=first.act_by)
+    def welcome(self, language: str, upcoming: Sequence[DeadlineView], contact: str) -> str:
+        """The first message: who writes, the coming dates by name (soonest first, as many
+        as fit the budget), how to reply and whom to ask."""
+        items = [DateItem(d.kind.value, d.act_by) for d in sorted(upcoming, key=_soonest)]
+        return self._fitting(language, "welcome", contact, "dates", items)
 
-    def date_changed(self, parolee: Parolee, end: date, contact: str) -> str:
-        """One message when a date moved: the new end of parole."""
-        return self._render(parolee.language, "date_changed", contact, date=end)
+    def date_changed(self, language: str, changes: Sequence[ChangeItem], contact: str) -> str:
+        """One message when dates moved: what moved, from and to (as many as fit)."""
+        items = sorted(changes, key=lambda change: change.day)
+        return self._fitting(language, "date_changed", contact, "changes", items)
 
-    def dates(self, parolee: Parolee, upcoming: list[DeadlineView], contact: str) -> str:
-        """The answer to DATES: every upcoming date, labelled."""
+    def dates(self, language: str, upcoming: Sequence[DeadlineView], contact: str) -> str:
+        """The answer to DATES: every upcoming date, labelled, soonest first."""
         if not upcoming:
-            return self._render(parolee.language, "reply.dates_none", contact)
-        items = [(self.catalog.label(parolee.language, d.kind.value), d.act_by) for d in upcoming]
-        return self._render(parolee.language, "reply.dates", contact, dates=items)
+            return self._render(language, "reply.dates_none", contact)
+        items = [DateItem(d.kind.value, d.act_by) for d in sorted(upcoming, key=_soonest)]
+        return self._fitting(language, "reply.dates", contact, "dates", items)
 
-    def uscis_decision(self, parolee: Parolee, key: str, form: str, contact: str) -> str:
-        """What USCIS decided (`key`: uscis.denied or uscis.rejected), and whom to talk to."""
-        return self._render(parolee.language, key, contact, form=form)
+    def uscis_decision(self, language: str, key: str, form: str, seen: date, contact: str) -> str:
+        """What USCIS decided (`key`: uscis.denied or uscis.rejected), when its status said
+        so, and whom to talk to."""
+        return self._render(language, key, contact, form=form, date=seen)
 
-    def reply(self, language: str, key: str, contact: str | None = None) -> str:
+    def reply(self, language: str, key: str, contact: str | None = None, /, **values: Value) -> str:
         """A short answer to a reply (STOP, START, HELP, a language code, anything else)."""
-        return self._render(language, key, contact or self.help_contact)
+        return self._render(language, key, contact or self.help_contact, **values)
 
-    def _render(
+    def _fitting(
         self,
         language: str,
         key: str,
         contact: str,
-        **values: str | int | date | list[tuple[str, date]],
+        name: str,
+        items: Sequence[DateItem] | Sequence[ChangeItem],
     ) -> str:
+        """The text with as many of `items` as its budget allows (always the first)."""
+        count = len(items)
+        while True:
+            text = self._render(language, key, contact, **{name: items[:count]})
+            if count <= 1 or self.segments(text) <= self.budget(key, text):
+                return text
+            count -= 1
+
+    def _render(self, language: str, key: str, contact: str, /, **values: Value) -> str:
         return self.catalog.render(language, key, org=self.org, contact=contact, **values)
+
+
+def _soonest(deadline: DeadlineView) -> tuple[date, str]:
+    return deadline.act_by, deadline.kind.value
 
 
 def _then(text: str, note: str) -> str:

@@ -10,10 +10,29 @@ from zoneinfo import ZoneInfo
 
 from tracker.domain.model import DeadlineKind, Status
 from tracker.domain.toml_locator import TomlLocator, parse_toml
+from tracker.sms.segments import is_gsm7
+
+# Twilio takes a body of at most 1,600 characters: 10 GSM-7 segments, 23 UCS-2 ones.
+MAX_SEGMENTS = {"gsm7": 10, "ucs2": 23}
+# The kinds of text with a budget of their own (`[segment_budgets]` in reminders.toml).
+BUDGETS = ("text", "with_notes", "list", "dates")
+
+
+@dataclass(frozen=True)
+class SegmentBudget:
+    """The most segments a text may cost, by the encoding it goes in."""
+
+    gsm7: int
+    ucs2: int
+
+    def of(self, text: str) -> int:
+        """The budget for `text`: GSM-7 if every character is, else UCS-2."""
+        return self.gsm7 if is_gsm7(text) else self.ucs2
+
 
 KEYS = {
     "send_time", "window_start", "window_end", "rate_per_second", "max_attempts",
-    "retry_base_seconds", "lease_seconds", "segment_budget", "segment_budget_with_notes",
+    "retry_base_seconds", "lease_seconds", "segment_budgets", "contact_chars",
     "cost_per_segment_usd",
     "offsets", "suppressed_in_status", "plan_horizon_days", "catch_up_days",
 }  # fmt: skip
@@ -30,9 +49,10 @@ class ReminderPolicy:
     max_attempts: int
     retry_base_seconds: int
     lease_seconds: int
-    segment_budget: int
-    # A reminder with the notes its flags add (a hold, the asylum year): rarer, and longer.
-    segment_budget_with_notes: int
+    # By kind of text (BUDGETS): a reminder with notes, a list of dates, may be longer.
+    segment_budgets: dict[str, SegmentBudget]
+    # The budget check assumes a {contact} at least this long (see tracker.alerts.budget).
+    contact_chars: int
     cost_per_segment_usd: float
     plan_horizon_days: int
     catch_up_days: int
@@ -78,10 +98,8 @@ def parse_policy(text: str, source: str) -> ReminderPolicy:
         max_attempts=int(_number(data, "max_attempts", where, whole=True)),
         retry_base_seconds=int(_number(data, "retry_base_seconds", where, whole=True)),
         lease_seconds=int(_number(data, "lease_seconds", where, whole=True)),
-        segment_budget=int(_number(data, "segment_budget", where, whole=True)),
-        segment_budget_with_notes=int(
-            _number(data, "segment_budget_with_notes", where, whole=True)
-        ),
+        segment_budgets=_budgets(data["segment_budgets"], where),
+        contact_chars=int(_number(data, "contact_chars", where, whole=True)),
         cost_per_segment_usd=_number(data, "cost_per_segment_usd", where, minimum=0),
         plan_horizon_days=int(_number(data, "plan_horizon_days", where, whole=True)),
         catch_up_days=int(_number(data, "catch_up_days", where, whole=True)),
@@ -114,6 +132,30 @@ def _number(
         kind = "a whole number" if whole else "a number"
         raise where.error(None, None, key, f"must be {kind} of at least {minimum:g}")
     return float(value)
+
+
+def _budgets(raw: Any, where: TomlLocator) -> dict[str, SegmentBudget]:
+    if not isinstance(raw, dict):
+        raise where.error(None, None, "segment_budgets", "write it as a [segment_budgets] table")
+    budgets = {}
+    for name, value in raw.items():
+        if name not in BUDGETS:
+            reason = "unknown kind of text; use " + ", ".join(BUDGETS)
+            raise where.error("segment_budgets", 0, name, reason)
+        valid = isinstance(value, dict) and set(value) == {"gsm7", "ucs2"}
+        if valid:
+            valid = all(type(v) is int and 1 <= v <= MAX_SEGMENTS[k] for k, v in value.items())
+        if not valid:
+            reason = (
+                "write { gsm7 = 3, ucs2 = 5 }: whole segments, at most 10 GSM-7 or 23 UCS-2 "
+                "(Twilio takes 1,600 characters)"
+            )
+            raise where.error("segment_budgets", 0, name, reason)
+        budgets[name] = SegmentBudget(value["gsm7"], value["ucs2"])
+    for name in BUDGETS:
+        if name not in budgets:
+            raise where.table_error("segment_budgets", f"missing budget {name!r}")
+    return budgets
 
 
 def _offsets(raw: Any, where: TomlLocator) -> dict[DeadlineKind, tuple[int, ...]]:

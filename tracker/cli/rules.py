@@ -28,9 +28,10 @@ def rules_check() -> None:
     config = app.settings.config_dir
     policy = composer.policy
     offsets = sum(len(days) for days in policy.offsets.values())
+    budgets = ", ".join(f"{name} {b.gsm7}/{b.ucs2}" for name, b in policy.segment_budgets.items())
     typer.echo(
         f"{config / 'reminders.toml'}: {len(policy.offsets)} deadline kinds, {offsets} "
-        f"reminder offsets, segment budget {policy.segment_budget}: OK"
+        f"reminder offsets, segment budgets (GSM-7/UCS-2) {budgets}: OK"
     )
     catalog = composer.catalog
     waiting = {
@@ -48,6 +49,15 @@ def rules_check() -> None:
         f"{config / 'messages'}: {len(catalog.languages)} languages, "
         f"{len(MESSAGE_KEYS)} texts each{review}: OK"
     )
+    longest = app.check_texts()
+    typer.echo(
+        f"Every text within its budget with ORG_SHORT_NAME {composer.org!r} and the longest "
+        "contact, no links; the longest per language:"
+    )
+    for language in catalog.languages:
+        mine = [text for text in longest if text.language == language]
+        worst = max(mine, key=lambda text: (text.segments / text.budget, len(text.text)))
+        typer.echo(f"  {worst.describe()}: OK")
     feeds = app.feed_policy
     typer.echo(
         f"{config / 'feeds.toml'}: alarms {list(feeds.alarm_days)} days before, cancelled "
