@@ -6,14 +6,17 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Engine
 
+from tracker.alerts.budget import Longest, check_texts
 from tracker.alerts.compose import Composer
 from tracker.alerts.dispatcher import Dispatcher
 from tracker.alerts.message_files import load_catalog
 from tracker.alerts.policy import ReminderPolicy, parse_policy
+from tracker.alerts.render import longest_contact
 from tracker.clock import Clock, SystemClock
 from tracker.domain.holds import parse_holds
 from tracker.domain.known_terminations import KnownTermination, parse_known_terminations
@@ -25,7 +28,7 @@ from tracker.policies import Policies
 from tracker.privacy.retention import RetentionPolicy, parse_retention
 from tracker.settings import Settings, load_settings
 from tracker.sms.factory import make_backend
-from tracker.store.db import make_engine
+from tracker.store.db import make_engine, session_scope
 from tracker.uscis.client import UscisClient
 from tracker.uscis.events import EventPatterns, parse_event_patterns
 from tracker.uscis.ledger import DbQuotaLedger
@@ -89,9 +92,17 @@ class App:
         return Composer(
             policy=read_policy(config / "reminders.toml"),
             catalog=load_catalog(config / "messages"),
-            org=self.settings.org_name,
+            org=self.settings.org_short_name,
             help_contact=self.settings.help_contact,
         )
+
+    def check_texts(self) -> list[Longest]:
+        """Every text within budget and without foreign links, rendered with ORG_SHORT_NAME
+        and the longest contact in the database (ConfigError otherwise)."""
+        with session_scope(self.engine) as session:
+            contact = longest_contact(session, self.composer)
+        host = urlsplit(self.settings.public_base_url or "").hostname
+        return check_texts(self.composer, contact, host)
 
     @cached_property
     def feed_policy(self) -> FeedPolicy:
@@ -110,7 +121,7 @@ class App:
         return Dispatcher(
             engine=self.engine,
             backend=make_backend(self.settings),
-            policy=self.composer.policy,
+            composer=self.composer,
             clock=self.clock,
             worker=f"{socket.gethostname()}:{os.getpid()}",
             status_callback=f"{self.settings.base_url}/webhooks/twilio/status",

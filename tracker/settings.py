@@ -1,5 +1,6 @@
 """Settings from the environment and `.env`, checked once at startup."""
 
+import unicodedata
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -46,9 +47,13 @@ class Settings(BaseSettings):
     default_timezone: str = "America/New_York"
     config_dir: Path = PROJECT_ROOT / "config"
 
-    # Who the messages come from, and where people get help; both appear in SMS texts.
-    org_name: str = "Parole Tracker demo"
-    help_contact: str = "your legal representative"
+    # Who the messages come from: the first words of every text, so people know who
+    # writes before anything else (Notify.gov's guidance); short, so texts stay short.
+    org_short_name: str = Field(default="Parole Tracker", min_length=2, max_length=20)
+    # Where people get help when a case has no representative: a person or a number.
+    help_contact: str = Field(default="your legal representative", min_length=2, max_length=80)
+    # Renamed: kept only to say so (extra settings are otherwise ignored).
+    org_name: str | None = None
 
     sms_backend: Literal["console", "twilio"] = "console"
     twilio_account_sid: str | None = None
@@ -117,6 +122,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _sender(self) -> "Settings":
+        if self.org_name is not None:
+            raise ValueError(
+                "ORG_NAME is now ORG_SHORT_NAME: the organisation's short name, at most 20 "
+                "characters, that begins every text"
+            )
+        for name, value in (
+            ("ORG_SHORT_NAME", self.org_short_name),
+            ("HELP_CONTACT", self.help_contact),
+        ):
+            if any(unicodedata.category(char)[0] == "C" for char in value):
+                raise ValueError(f"{name}: no control characters or line breaks")
+        return self
 
     @model_validator(mode="after")
     def _twilio_complete(self) -> "Settings":

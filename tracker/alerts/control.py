@@ -108,7 +108,7 @@ def resend_alert(session: Session, case: Case, alert_id: int, *, actor: str, now
 
 def _check_sendable(alert: Alert, parolee: Parolee) -> None:
     """Refuse what the dispatcher would only set aside again, saying why."""
-    if alert.recipient is None or alert.body is None:
+    if alert.recipient is None:
         raise InvalidInputError("this message's text and number were erased; it cannot be sent")
     if not consenting(parolee):
         raise InvalidInputError("the person has not agreed to SMS or has opted out")

@@ -5,7 +5,9 @@ Each alert goes through three short transactions, and the provider is called in 
    counted (PostgreSQL: FOR UPDATE SKIP LOCKED, so workers never take the same rows;
    SQLite: BEGIN IMMEDIATE serialises claims);
 2. check: is it still worth sending (consent, the deadline still ahead, no newer reminder,
-   inside the local sending window)? If not, it is suppressed, cancelled or moved;
+   inside the local sending window)? If not, it is suppressed, cancelled or moved. If so,
+   its text is written now (tracker.alerts.render), true on the day it arrives, and kept
+   as exactly what is sent;
 3. record: the provider's answer, only if this worker still holds the claim.
 Twilio has no idempotency key, so a timeout or 5xx means "maybe sent": the alert stays
 `sending` until its lease lapses, then it is reconciled against the provider's own list of
@@ -18,19 +20,21 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from tracker.alerts.compose import Composer
 from tracker.alerts.consent import stop_texting
 from tracker.alerts.planner import can_text
 from tracker.alerts.policy import ReminderPolicy, local_date, next_allowed
+from tracker.alerts.render import current_deadline, render_alert
 from tracker.clock import Clock
 from tracker.metrics import SMS_ERRORS, SMS_SEND_SECONDS
 from tracker.sms.base import SendResult, SmsBackend, SmsError, SmsErrorKind, mask_phone
 from tracker.store.db import session_scope
-from tracker.store.models import Alert, AlertState, DeadlineRow, Parolee
+from tracker.store.models import Alert, AlertState, Parolee
 
 log = logging.getLogger(__name__)
 # Waiting this long after a "maybe sent" lets the provider's message list catch up.
@@ -46,11 +50,26 @@ class DispatchOutcome:
     sent: int = 0
     failed: int = 0
     retried: int = 0
-    skipped: int = 0
+    # Not sent: no longer needed (consent, the date moved or passed, a newer reminder) ...
+    not_needed: int = 0
+    # ... or outside civil hours in the person's zone, moved to the window's opening.
+    waiting: int = 0
     # Claims of a dead or timed-out worker settled: found already sent, or released.
     reconciled: int = 0
     recovered: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a pass would do with one due alert, as `simulate` reports it."""
+
+    alert_id: int
+    recipient: str
+    kind: str
+    # The text that would go, or None with the reason it would not.
+    body: str | None
+    reason: str | None = None
 
 
 @dataclass
@@ -59,13 +78,18 @@ class Dispatcher:
 
     engine: Engine
     backend: SmsBackend
-    policy: ReminderPolicy
+    composer: Composer
     clock: Clock
     worker: str
     status_callback: str | None = None
     sleep: Callable[[float], None] = time.sleep
     # Set from a SIGTERM handler: the pass stops after the message in flight.
     stopping: bool = False
+
+    @property
+    def policy(self) -> ReminderPolicy:
+        """When and how hard to send."""
+        return self.composer.policy
 
     def run_once(self, limit: int = 200) -> DispatchOutcome:
         """Reconcile lapsed claims, then claim and send up to `limit` due alerts."""
@@ -88,6 +112,39 @@ class Dispatcher:
                 self._dispatch(alert_id, outcome)
                 self.sleep(max(0.0, interval - (time.monotonic() - started)))
         return outcome
+
+    def simulate(self, limit: int = 200) -> list[Preview]:
+        """What a pass would send now, each text written as it would go; nothing is sent,
+        claimed or recorded (the session is rolled back)."""
+        now = self.clock.now()
+        due = (
+            select(Alert)
+            .where(Alert.state == AlertState.PLANNED, col(Alert.due_at) <= now)
+            .order_by(col(Alert.due_at), col(Alert.id))
+            .limit(limit)
+        )
+        previews = []
+        with Session(self.engine) as session:
+            for alert in session.exec(due).all():
+                previews.append(self._preview(session, alert, now))
+            session.rollback()
+        return previews
+
+    def _preview(self, session: Session, alert: Alert, now: datetime) -> Preview:
+        parolee = session.get(Parolee, alert.parolee_id)
+        assert parolee is not None and alert.id is not None
+        recipient = mask_phone(alert.recipient)
+        reason = self._why_not(session, alert, parolee, now)
+        if reason is not None:
+            return Preview(alert.id, recipient, alert.kind, None, f"not needed: {reason[1]}")
+        rendered = render_alert(session, alert, self.composer, now)
+        if rendered is None:
+            return Preview(alert.id, recipient, alert.kind, None, "not needed: nothing to say")
+        allowed = next_allowed(now, parolee.timezone, self.policy)
+        if allowed > now:
+            opens = allowed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+            return Preview(alert.id, recipient, alert.kind, None, f"waiting until {opens}")
+        return Preview(alert.id, recipient, alert.kind, rendered.body)
 
     def claim(self, limit: int) -> list[int]:
         """Take up to `limit` due alerts for this worker, in one short transaction."""
@@ -127,11 +184,10 @@ class Dispatcher:
         # From the moment the provider is asked, the message may exist there.
         asked = False
         try:
-            alert = self._check(alert_id)
+            alert = self._check(alert_id, outcome)
             if alert is None:
-                outcome.skipped += 1
                 return
-            # `_check` sets aside erased alerts, whose recipient and text are gone.
+            # `_check` sets aside erased alerts, and writes the text of the others.
             assert alert.recipient is not None and alert.body is not None
             asked = True
             try:
@@ -158,8 +214,9 @@ class Dispatcher:
         reason = f"internal error after the send: {type(exc).__name__}"
         self._await_reconcile(alert_id, SmsError(SmsErrorKind.MAYBE_SENT, reason))
 
-    def _check(self, alert_id: int) -> Alert | None:
-        """The alert if it should go now; else suppress, cancel or move it and return None."""
+    def _check(self, alert_id: int, outcome: DispatchOutcome) -> Alert | None:
+        """The alert, its text written, if it should go now; else suppress, cancel or move
+        it and return None."""
         now = self.clock.now()
         with session_scope(self.engine) as session:
             alert = self._mine(session, alert_id)
@@ -168,18 +225,30 @@ class Dispatcher:
             parolee = session.get(Parolee, alert.parolee_id)
             assert parolee is not None
             reason = self._why_not(session, alert, parolee, now)
+            rendered = None if reason else render_alert(session, alert, self.composer, now)
+            if reason is None and rendered is None:
+                reason = AlertState.CANCELLED, "nothing left to say: the dates moved or passed"
             if reason is not None:
                 state, text = reason
                 _finish(alert, state, text, now)
                 session.add(alert)
+                outcome.not_needed += 1
                 return None
+            assert rendered is not None
             allowed = next_allowed(now, parolee.timezone, self.policy)
             if allowed > now:
                 # Outside civil hours in the person's zone: wait for the window to open.
                 alert.state, alert.due_at, alert.claimed_by = AlertState.PLANNED, allowed, None
                 session.add(alert)
+                outcome.waiting += 1
                 return None
-            # The attempt is on record, with a fresh lease, before the provider is called.
+            alert.body, alert.language, alert.segments = (
+                rendered.body,
+                rendered.language,
+                rendered.segments,
+            )
+            # The attempt is on record, with its text and a fresh lease, before the
+            # provider is called: a reconcile looks for exactly this text.
             alert.attempts += 1
             alert.attempt_started_at = now
             alert.lease_until = now + timedelta(seconds=self.policy.lease_seconds)
@@ -191,18 +260,14 @@ class Dispatcher:
     def _why_not(
         self, session: Session, alert: Alert, parolee: Parolee, now: datetime
     ) -> tuple[AlertState, str] | None:
-        if alert.recipient is None or alert.body is None:
+        if alert.recipient is None:
             return AlertState.CANCELLED, "the person's data was erased"
         if not can_text(parolee) or parolee.phone != alert.recipient:
             return AlertState.SUPPRESSED, "no SMS consent, opted out, or the number changed"
         if alert.deadline_slot is None:
             return None
-        deadline = session.exec(
-            select(DeadlineRow).where(
-                DeadlineRow.case_id == alert.case_id, DeadlineRow.slot == alert.deadline_slot
-            )
-        ).first()
-        if deadline is None or deadline.cancelled_at is not None:
+        deadline = current_deadline(session, alert.case_id, alert.deadline_slot)
+        if deadline is None:
             return AlertState.CANCELLED, "the deadline no longer applies"
         if deadline.act_by != alert.deadline_date:
             return AlertState.CANCELLED, "the date moved"

@@ -1,4 +1,8 @@
-"""How many messages, segments and dollars the coming days will cost."""
+"""How many messages, segments and dollars the coming days will cost.
+
+Each message is priced as it will really go: written for the day it is due, in the
+language it will be sent in, with the notes and contact it will carry.
+"""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -7,8 +11,10 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from tracker.alerts.compose import Composer, DeadlineView
-from tracker.alerts.planner import STANDING, can_text, contact_for
+from tracker.alerts.languages import english_instead, sending_language
+from tracker.alerts.planner import STANDING, can_text
 from tracker.alerts.policy import local_date, reminder_due
+from tracker.alerts.render import contact_for, render_alert
 from tracker.store.db import session_scope
 from tracker.store.models import Alert, AlertState, Case, DeadlineRow, Parolee
 
@@ -35,6 +41,7 @@ def forecast(engine: Engine, composer: Composer, now: datetime, days: int) -> li
     policy = composer.policy
     reach = max((max(o) for o in policy.offsets.values() if o), default=0)
     with session_scope(engine) as session:
+        english = english_instead(session)
         query = (
             select(DeadlineRow, Case, Parolee)
             .join(Case, col(Case.id) == DeadlineRow.case_id)
@@ -48,12 +55,13 @@ def forecast(engine: Engine, composer: Composer, now: datetime, days: int) -> li
                 continue
             view = DeadlineView.of_row(deadline)
             contact = contact_for(session, case, composer)
+            language = sending_language(parolee.language, english)
             for offset in policy.offsets[deadline.kind]:
                 due = reminder_due(deadline.act_by, offset, parolee.timezone, policy)
                 day = local_date(due, "UTC")
                 if day in per_day and due >= now:
-                    sent_on = local_date(due, parolee.timezone)
-                    _add(per_day[day], composer, composer.reminder(parolee, view, contact, sent_on))
+                    on = local_date(due, parolee.timezone)
+                    _add(per_day[day], composer, composer.reminder(language, view, contact, on))
         others = session.exec(
             select(Alert).where(
                 Alert.state == AlertState.PLANNED,
@@ -62,9 +70,11 @@ def forecast(engine: Engine, composer: Composer, now: datetime, days: int) -> li
             )
         ).all()
         for alert in others:
-            day = max(alert.due_at.date(), today)
-            if day in per_day and alert.body is not None:
-                _add(per_day[day], composer, alert.body)
+            due = max(alert.due_at, now)
+            day = local_date(due, "UTC")
+            rendered = render_alert(session, alert, composer, due) if day in per_day else None
+            if rendered is not None:
+                _add(per_day[day], composer, rendered.body)
     return list(per_day.values())
 
 

@@ -4,6 +4,8 @@ Idempotent: every alert has a unique key (case, kind, deadline date, offset, rec
 planning twice adds nothing. A reminder whose time passed while nothing ran is not
 back-filled: only the most recent one per deadline goes, at the next allowed time, and
 only while the deadline is still ahead. A new case gets one welcome message instead.
+An alert holds what to say, not the text: the dispatcher writes it as it sends
+(tracker.alerts.render), so its days left are true on arrival.
 """
 
 from collections.abc import Sequence
@@ -16,19 +18,10 @@ from sqlmodel import Session, col, select
 from tracker.alerts.compose import Composer, DeadlineView
 from tracker.alerts.consent import consenting
 from tracker.alerts.policy import local_date, next_allowed, reminder_due
+from tracker.alerts.render import DATE_CHANGED, WELCOME, change_params, merge_change_params
 from tracker.domain.model import DeadlineChange
-from tracker.store.models import (
-    Alert,
-    AlertState,
-    Case,
-    DeadlineRow,
-    Parolee,
-    Representative,
-    must_id,
-)
+from tracker.store.models import Alert, AlertState, Case, DeadlineRow, Parolee, must_id
 
-WELCOME = "welcome"
-DATE_CHANGED = "date_changed"
 # A USCIS decision the person must hear about (tracker.uscis.actions).
 USCIS_DENIED = "uscis_denied"
 USCIS_REJECTED = "uscis_rejected"
@@ -83,15 +76,6 @@ def key_of(alert: Alert) -> Key:
     return alert.kind, alert.deadline_date, alert.offset_days, alert.recipient or ""
 
 
-def contact_for(session: Session, case: Case, composer: Composer) -> str:
-    """Whom the messages tell the person to contact: their representative, else the default."""
-    if case.representative_id is not None:
-        rep = session.get(Representative, case.representative_id)
-        if rep is not None:
-            return rep.name
-    return composer.help_contact
-
-
 def plan_case(
     session: Session,
     case: Case,
@@ -128,18 +112,15 @@ def plan_case(
     # message covers them. Later ones missed (downtime) are caught up.
     since = min((a.created_at for a in existing), default=now)
     upcoming = [d for d in deadlines if d.act_by >= local_date(now, parolee.timezone)]
-    contact = contact_for(session, case, composer)
     plan = _Plan()
     for deadline in upcoming:
-        _plan_deadline(plan, case, parolee, deadline, composer, contact, now, horizon, since)
+        _plan_deadline(plan, case, parolee, deadline, composer, now, horizon, since)
     soon = next_allowed(now, parolee.timezone, composer.policy)
     if upcoming and not existing:
-        body = composer.welcome(case, parolee, upcoming, contact)
-        plan.alerts.append(_row(case, parolee, WELCOME, 0, soon, body, composer, now))
+        plan.alerts.append(_row(case, parolee, WELCOME, 0, soon, now))
     elif upcoming and any(c.what == "moved" for c in changes):
-        body = composer.date_changed(parolee, case.end_date, contact)
-        plan.alerts.append(_row(case, parolee, DATE_CHANGED, 0, soon, body, composer, now))
-    _relanguage(existing, case, parolee, upcoming, composer, contact, now)
+        _date_changed(plan, existing, case, parolee, change_params(changes, upcoming), soon, now)
+    _follow_language(existing, parolee, now)
     known = {key_of(a): a for a in existing}
     for alert in plan.alerts:
         stored = known.get(key_of(alert))
@@ -159,27 +140,30 @@ def plan_case(
     return outcome
 
 
-def _relanguage(
+def _follow_language(existing: list[Alert], parolee: Parolee, now: datetime) -> None:
+    """Planned messages show the person's language as it is now (each is written in it
+    when it goes)."""
+    for alert in existing:
+        if alert.state == AlertState.PLANNED and alert.language != parolee.language:
+            alert.language, alert.updated_at = parolee.language, now
+
+
+def _date_changed(
+    plan: _Plan,
     existing: list[Alert],
     case: Case,
     parolee: Parolee,
-    upcoming: list[DeadlineView],
-    composer: Composer,
-    contact: str,
+    params: str,
+    soon: datetime,
     now: datetime,
 ) -> None:
-    """Rewrite planned welcome and date-changed messages after a change of language."""
-    for alert in existing:
-        if alert.state != AlertState.PLANNED or alert.language == parolee.language:
-            continue
-        if alert.kind == WELCOME and upcoming:
-            alert.body = composer.welcome(case, parolee, upcoming, contact)
-        elif alert.kind == DATE_CHANGED:
-            alert.body = composer.date_changed(parolee, case.end_date, contact)
-        else:
-            continue
-        alert.language, alert.segments = parolee.language, composer.segments(alert.body)
-        alert.updated_at = now
+    """One "date changed" message: a second move before it goes joins the first."""
+    pending = [a for a in existing if a.kind == DATE_CHANGED and a.state == AlertState.PLANNED]
+    if pending:
+        pending[0].params = merge_change_params(pending[0].params, params)
+        pending[0].updated_at = now
+        return
+    plan.alerts.append(_row(case, parolee, DATE_CHANGED, 0, soon, now, params))
 
 
 def _plan_deadline(
@@ -188,7 +172,6 @@ def _plan_deadline(
     parolee: Parolee,
     deadline: DeadlineView,
     composer: Composer,
-    contact: str,
     now: datetime,
     horizon: datetime,
     since: datetime,
@@ -200,16 +183,14 @@ def _plan_deadline(
     for offset in policy.offsets[deadline.kind]:
         due = reminder_due(deadline.act_by, offset, parolee.timezone, policy)
         if now <= due <= horizon:
-            body = composer.reminder(parolee, deadline, contact, local_date(due, parolee.timezone))
-            plan.alerts.append(_reminder(case, parolee, deadline, offset, due, body, composer, now))
+            plan.alerts.append(_reminder(case, parolee, deadline, offset, due, now))
         elif since <= due < now:
             passed.append(offset)
     # Offsets run from far to near: the last one passed is the newest.
     if passed:
         newest, older = passed[-1], passed[:-1]
         due = next_allowed(now, parolee.timezone, policy)
-        body = composer.reminder(parolee, deadline, contact, local_date(due, parolee.timezone))
-        plan.alerts.append(_reminder(case, parolee, deadline, newest, due, body, composer, now))
+        plan.alerts.append(_reminder(case, parolee, deadline, newest, due, now))
         plan.stale |= {
             (deadline.kind.value, deadline.act_by, o, parolee.phone or "") for o in older
         }
@@ -221,11 +202,9 @@ def _reminder(
     deadline: DeadlineView,
     offset: int,
     due: datetime,
-    body: str,
-    composer: Composer,
     now: datetime,
 ) -> Alert:
-    alert = _row(case, parolee, deadline.kind.value, offset, due, body, composer, now)
+    alert = _row(case, parolee, deadline.kind.value, offset, due, now)
     alert.deadline_slot = deadline.slot
     alert.deadline_date = deadline.act_by
     return alert
@@ -237,9 +216,8 @@ def _row(
     kind: str,
     offset: int,
     due: datetime,
-    body: str,
-    composer: Composer,
     now: datetime,
+    params: str | None = None,
 ) -> Alert:
     assert parolee.phone is not None
     return Alert(
@@ -251,8 +229,8 @@ def _row(
         offset_days=offset,
         recipient=parolee.phone,
         language=parolee.language,
-        body=body,
-        segments=composer.segments(body),
+        params=params,
+        segments=0,
         due_at=due,
         state=AlertState.PLANNED,
         created_at=now,
@@ -287,11 +265,10 @@ def _refresh(stored: Alert, fresh: Alert, now: datetime) -> None:
         if stored.state == AlertState.PLANNED and stored.due_at <= now
         else fresh.due_at
     )
-    wanted = (AlertState.PLANNED, due, fresh.body, fresh.language)
-    if (stored.state, stored.due_at, stored.body, stored.language) == wanted:
+    wanted = (AlertState.PLANNED, due, fresh.language)
+    if (stored.state, stored.due_at, stored.language) == wanted:
         return  # unchanged: do not rewrite every row on every pass
-    stored.state, stored.due_at, stored.body, stored.language = wanted
-    stored.segments = fresh.segments
+    stored.state, stored.due_at, stored.language = wanted
     stored.reason = None
     stored.updated_at = now
 

@@ -7,9 +7,20 @@ import typer
 
 from tracker.alerts.forecast import forecast
 from tracker.alerts.queries import list_alerts
+from tracker.alerts.render import previews
 from tracker.alerts.sweep import plan_due
 from tracker.cases.recompute import apply_all
-from tracker.cli.common import FormatOption, NowOption, check_format, make_app, table
+from tracker.cli.common import (
+    DrillOption,
+    FormatOption,
+    NowOption,
+    SimulateOption,
+    check_format,
+    make_app,
+    print_simulation,
+    refuse_early_sends,
+    table,
+)
 from tracker.sms.base import mask_phone
 from tracker.store.db import session_scope
 from tracker.store.models import AlertState
@@ -41,15 +52,25 @@ def alerts_plan(
 def alerts_dispatch(
     limit: Annotated[int, typer.Option(min=1, help="Send at most this many.")] = 200,
     now: NowOption = None,
+    simulate: SimulateOption = False,
+    drill: DrillOption = False,
 ) -> None:
-    """Send the alerts that are due, once each."""
+    """Send the alerts that are due, once each, each text written as it goes.
+
+    With a real SMS backend, a `--now` more than 5 minutes from the machine's clock is
+    refused unless `--simulate` (send nothing) or `--drill` (a test account) is given.
+    """
     app = make_app(now)
+    if simulate:
+        print_simulation(app, limit)
+        return
+    refuse_early_sends(app, drill=drill)
     outcome = app.dispatcher().run_once(limit)
     typer.echo(
         f"{outcome.sent} sent, {outcome.retried} to retry, {outcome.failed} failed, "
-        f"{outcome.skipped} not sent (no longer needed or outside hours), "
-        f"{outcome.reconciled} interrupted claim(s) settled ({outcome.recovered} found already "
-        "sent)."
+        f"{outcome.not_needed} no longer needed, {outcome.waiting} waiting for allowed "
+        f"hours, {outcome.reconciled} interrupted claim(s) settled ({outcome.recovered} "
+        "found already sent)."
     )
 
 
@@ -62,20 +83,30 @@ def alerts_list(
     limit: Annotated[int, typer.Option(min=1)] = 200,
     output: FormatOption = "table",
 ) -> None:
-    """Alerts, soonest first; phone numbers masked."""
+    """Alerts, soonest first; phone numbers masked. A planned message shows as a preview:
+    its text as it would read when due (it is written when it is sent)."""
     check_format(output, ("table", "json"))
     app = make_app()
     with session_scope(app.engine) as session:
         found = list_alerts(session, case_ref=case, states=state or (), limit=limit)
-        rows = [_alert_row(alert, external_id) for alert, external_id in found]
+        shown = previews(session, [alert for alert, _ in found], app.composer)
+        rows = [_alert_row(alert, external_id, shown) for alert, external_id in found]
     if output == "json":
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    lines = [[str(r[f]) if f != "body" else str(r[f])[:40] for f in LIST_FIELDS] for r in rows]
+    lines = [[_cell(row, field) for field in LIST_FIELDS] for row in rows]
     typer.echo(table(LIST_FIELDS, lines) if lines else "No alerts.")
 
 
-def _alert_row(alert: Any, external_id: str) -> dict[str, Any]:
+def _cell(row: dict[str, Any], field: str) -> str:
+    if field != "body":
+        return str(row[field])
+    return ("(preview) " if row["preview"] else "") + str(row["body"])[:40]
+
+
+def _alert_row(alert: Any, external_id: str, shown: dict[int, str]) -> dict[str, Any]:
+    # A planned message is written when it goes: show it as it would read when due.
+    preview = shown.get(alert.id)
     return {
         "external_id": external_id,
         "kind": alert.kind,
@@ -84,7 +115,8 @@ def _alert_row(alert: Any, external_id: str) -> dict[str, Any]:
         "due_at": alert.due_at.isoformat().replace("+00:00", "Z"),
         "state": alert.state.value,
         "language": alert.language,
-        "body": alert.body,
+        "body": alert.body if preview is None else preview,
+        "preview": preview is not None,
     }
 
 

@@ -100,7 +100,7 @@ def dispatch_job(dispatcher: Dispatcher, batch: int = DISPATCH_BATCH) -> None:
 
 def _taken(outcome: DispatchOutcome) -> int:
     """Alerts a pass took from the outbox (each ends sent, failed, retried or set aside)."""
-    return outcome.sent + outcome.failed + outcome.retried + outcome.skipped
+    return outcome.sent + outcome.failed + outcome.retried + outcome.not_needed + outcome.waiting
 
 
 def _guarded(name: str, run: Callable[[], bool]) -> Callable[[], None]:

@@ -320,8 +320,14 @@ class Alert(SQLModel, table=True):
     # Both are None once erased or purged (see `tracker.privacy`).
     recipient: str | None = secret("alert.recipient", default=None)
     recipient_index: str | None = Field(default=None, max_length=32)
+    # The language it was planned in; once sent, the one it went in.
     language: str = Field(max_length=10)
+    # What the text is about beyond its kind and date (JSON; see tracker.alerts.render):
+    # the text itself is written when it is sent, so that "in 10 days" is true on arrival.
+    params: str | None = Field(default=None, sa_type=sa.Text)
+    # Exactly what was sent (None until then, and once erased or purged).
     body: str | None = secret("alert.body", default=None)
+    # Segments of the text sent (0 until it is written).
     segments: int
     due_at: datetime = instant()
     state: AlertState = Field(sa_type=enum_type(AlertState))
@@ -338,6 +344,17 @@ class Alert(SQLModel, table=True):
     delivered_at: datetime | None = instant(default=None, nullable=True)
     created_at: datetime = instant()
     updated_at: datetime = instant()
+
+
+class LanguageChoice(SQLModel, table=True):
+    """An administrator's choice for one language: send its translation (the default, even
+    while it awaits native review) or English instead."""
+
+    __tablename__ = "language_choice"
+
+    language: str = Field(primary_key=True, max_length=10)
+    english_instead: bool
+    changed_at: datetime = instant()
 
 
 class InboundMessage(SQLModel, table=True):

@@ -15,22 +15,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from tracker.alerts.compose import Composer, DeadlineView
-from tracker.alerts.planner import WELCOME
 from tracker.alerts.policy import local_date, reminder_due
+from tracker.alerts.render import WELCOME
 from tracker.domain.model import (
     CaseFacts,
     Deadline,
     Decision,
     FilingFacts,
     GrantFacts,
-    Program,
     Status,
 )
 from tracker.domain.parole import effective_end
 from tracker.domain.rules import RuleSet, compute_deadlines
 from tracker.privacy.crypto import Keyring
 from tracker.store.blind import index_values, name_word_rows
-from tracker.store.models import AlertState, Case, Parolee
+from tracker.store.models import AlertState, Parolee
 from tracker.synthetic.bulk import BulkTable, Row
 from tracker.synthetic.spread import FakeCase
 
@@ -107,14 +106,6 @@ class CaseRows:
         # Pool number -> (database id, name): the name is the contact the messages give.
         self.representatives = representatives
         self.purged_before = now - keep_texts
-        # Building a model object per case would double the time a load takes, and the
-        # composer reads only the person's language: one stand-in per language will do
-        # (tests/integration/test_synthetic.py checks the texts against the planner's).
-        self._speakers: dict[str, Parolee] = {}
-        self._case = Case(
-            external_id="", parolee_id=0, program=Program.OTHER, status=Status.PAROLED,
-            end_date=now.date(), created_at=now, updated_at=now,
-        )  # fmt: skip
 
     def add(self, batch: Batch, case: FakeCase, ids: Ids) -> None:
         """Every row of `case` into `batch`."""
@@ -152,21 +143,6 @@ class CaseRows:
             outbox = _Outbox(self, case, ids, indexes["phone_index"], contact)
             outbox.write(batch, self.composer, deadlines)
         batch.cases += 1
-
-    @property
-    def stand_in_case(self) -> Case:
-        """A case for the composer, which does not read it."""
-        return self._case
-
-    def speaker(self, language: str) -> Parolee:
-        """A stand-in person who speaks `language`, for the composer."""
-        speaker = self._speakers.get(language)
-        if speaker is None:
-            speaker = self._speakers[language] = Parolee(
-                full_name="", language=language, timezone="UTC", arrival_date=self.now.date(),
-                created_at=self.now, updated_at=self.now,
-            )  # fmt: skip
-        return speaker
 
     def _history(self, batch: Batch, case: FakeCase, ids: Ids) -> None:
         for n, grant in enumerate(case.grants):
@@ -208,9 +184,9 @@ class _Outbox:
         zone = self.case.timezone
         entered = local_date(self.case.created_at, zone)
         upcoming = [v for v in views if v.act_by >= entered]
-        speaker = self.maker.speaker(self.case.language)
+        language = self.case.language
         if upcoming:
-            body = composer.welcome(self.maker.stand_in_case, speaker, upcoming, self.contact)
+            body = composer.welcome(language, upcoming, self.contact)
             self._sent(batch, composer, WELCOME, None, self.case.end, 0, self.case.created_at,
                        body)  # fmt: skip
         if self.case.consent_withdrawn_at is not None:
@@ -225,13 +201,13 @@ class _Outbox:
             for offset in composer.policy.offsets[view.kind]:
                 due = reminder_due(view.act_by, offset, zone, composer.policy)
                 if now <= due <= horizon and view.act_by >= today:
-                    body = composer.reminder(speaker, view, self.contact, local_date(due, zone))
-                    self._planned(batch, composer, view, offset, due, body)
+                    # Written when it is sent, as the planner leaves it.
+                    self._planned(batch, composer, view, offset, due)
                 elif self.case.created_at <= due < now:
                     newest = (offset, due)
             if newest is not None:
                 offset, due = newest
-                body = composer.reminder(speaker, view, self.contact, local_date(due, zone))
+                body = composer.reminder(language, view, self.contact, local_date(due, zone))
                 self._sent(batch, composer, view.kind.value, view.slot, view.act_by, offset,
                            due, body)  # fmt: skip
 
@@ -242,14 +218,12 @@ class _Outbox:
         view: DeadlineView,
         offset: int,
         due: datetime,
-        body: str,
     ) -> None:
         planned_at = self._planned_at(composer, due)
         batch.add("alert", (
             self.ids.case, self.ids.parolee, view.kind.value, view.slot, view.act_by, offset,
-            self.case.phone, self.phone_index, self.case.language, body,
-            composer.segments(body), due, AlertState.PLANNED, 0, None, None, None, None, None,
-            planned_at, planned_at,
+            self.case.phone, self.phone_index, self.case.language, None, 0, due,
+            AlertState.PLANNED, 0, None, None, None, None, None, planned_at, planned_at,
         ))  # fmt: skip
         batch.alerts_planned += 1
 

@@ -25,8 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from tracker.alerts.compose import Composer
-from tracker.alerts.planner import USCIS_DENIED, USCIS_REJECTED, can_text, contact_for
+from tracker.alerts.planner import USCIS_DENIED, USCIS_REJECTED, can_text
 from tracker.alerts.policy import local_date, next_allowed
+from tracker.alerts.render import uscis_params
 from tracker.domain.model import Form, UscisEvent
 from tracker.store.models import (
     Alert,
@@ -44,11 +45,8 @@ from tracker.uscis.events import response_due
 log = logging.getLogger(__name__)
 DECISIONS = (UscisEvent.APPROVED, UscisEvent.DENIED, UscisEvent.REJECTED)
 REPEATABLE = (UscisEvent.RFE, UscisEvent.APPOINTMENT)
-# The person's text for each urgent event: message key and outbox kind.
-_TEXTS = {
-    UscisEvent.DENIED: ("uscis.denied", USCIS_DENIED),
-    UscisEvent.REJECTED: ("uscis.rejected", USCIS_REJECTED),
-}
+# The outbox kind of the person's text for each urgent event (its words: render.USCIS_TEXTS).
+_TEXTS = {UscisEvent.DENIED: USCIS_DENIED, UscisEvent.REJECTED: USCIS_REJECTED}
 
 
 @dataclass
@@ -104,8 +102,7 @@ def act_on(
     subject = _Subject(case, parolee, filing, status)
     event = status.event
     if event in _TEXTS:
-        key, kind = _TEXTS[event]
-        texted = _text_person(session, subject, key, kind, composer, now)
+        texted = _text_person(session, subject, _TEXTS[event], composer, now)
         outcome.messages += texted
         _notice(session, subject, _urgent_kind(event), _decision_message(subject, texted), now)
     elif event == UscisEvent.APPROVED:
@@ -205,7 +202,7 @@ def _notice(
 
 
 def _text_person(
-    session: Session, subject: _Subject, key: str, kind: str, composer: Composer, now: datetime
+    session: Session, subject: _Subject, kind: str, composer: Composer, now: datetime
 ) -> bool:
     """Plan the person's text at the next allowed time; False if we may not text them."""
     case, parolee = subject.case, subject.parolee
@@ -221,7 +218,6 @@ def _text_person(
     ).first()
     if sent is not None:
         return True
-    body = composer.uscis_decision(parolee, key, subject.form, contact_for(session, case, composer))
     alert = Alert(
         case_id=must_id(case.id),
         parolee_id=must_id(parolee.id),
@@ -231,8 +227,8 @@ def _text_person(
         offset_days=0,
         recipient=parolee.phone,
         language=parolee.language,
-        body=body,
-        segments=composer.segments(body),
+        params=uscis_params(subject.form),
+        segments=0,
         due_at=next_allowed(now, parolee.timezone, composer.policy),
         state=AlertState.PLANNED,
         created_at=now,

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from tracker.accounts.users import Caller
 from tracker.alerts.control import pause_sms, resend_alert, resume_sms
+from tracker.alerts.render import previews
 from tracker.bootstrap import App
 from tracker.cases.casefile import CaseFile, case_file, load_case, record_view
 from tracker.cases.changes import (
@@ -120,7 +121,8 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
             context = {
                 "visitor": visitor, "file": file, "choices": choices(file, visitor.caller),
                 "mask": mask_phone, "today": today(), "failed": None, "values": {},
-                "holds": file.detail.holds(app.ruleset.holds), **extra,
+                "holds": file.detail.holds(app.ruleset.holds),
+                "previews": previews(session, file.alerts, app.composer), **extra,
             }  # fmt: skip
             if status_code == 200:
                 # A refused form shows the page again but writes nothing, not even this.
