@@ -2,24 +2,29 @@
 
 Every reply is answered; an answer is information, and points to the representative.
 A webhook delivered twice (same MessageSid) is answered the same way and applied once.
+A family may share one phone: the answer is in the language of the last message we sent
+to that number (else the newest case's), and a language keyword changes every case on it.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from babel import Locale
 from sqlmodel import Session, col, select
 
-from tracker.alerts.compose import Composer, DeadlineView
+from tracker.alerts.compose import Composer
 from tracker.alerts.consent import give_consent, stop_texting
-from tracker.alerts.planner import contact_for, plan_case
+from tracker.alerts.languages import english_instead, sending_language
+from tracker.alerts.planner import plan_case
 from tracker.alerts.policy import local_date
-from tracker.alerts.replies import parse_reply
+from tracker.alerts.render import contact_for, upcoming
+from tracker.alerts.replies import Reply, parse_reply
 from tracker.sms.base import SmsErrorKind
 from tracker.store import audit
 from tracker.store.blind import phone_is
 from tracker.store.encrypted import session_keyring
-from tracker.store.models import Case, DeadlineRow, InboundMessage, Parolee, must_id
+from tracker.store.models import Alert, AlertState, Case, InboundMessage, Parolee, must_id
+
+SENT = (AlertState.SENT, AlertState.DELIVERED)
 
 
 @dataclass(frozen=True)
@@ -66,8 +71,10 @@ def handle_inbound(session: Session, message: Inbound, composer: Composer, now: 
     ]
     reply = parse_reply(message.body, composer.catalog, message.opt_out_type)
     cases = [case for _, person_cases in members for case in person_cases]
-    contact = contact_for(session, cases[0], composer) if cases else composer.help_contact
-    answer = _act(session, members, reply.intent, reply.language, composer, contact, now)
+    newest = max(cases, key=lambda case: must_id(case.id), default=None)
+    contact = contact_for(session, newest, composer) if newest else composer.help_contact
+    speaks = _language_of_number(session, members, newest)
+    answer = _act(session, members, reply, speaks, composer, contact, now)
     session.add(
         InboundMessage(
             message_sid=message.sid,
@@ -81,54 +88,62 @@ def handle_inbound(session: Session, message: Inbound, composer: Composer, now: 
     return answer
 
 
+def _language_of_number(
+    session: Session, members: list[tuple[Parolee, list[Case]]], newest: Case | None
+) -> tuple[Parolee, str]:
+    """Who the number speaks for and in what language: the last message we sent to it
+    (the person it was for, the language it went in), else the newest case's person."""
+    people = {must_id(person.id): person for person, _ in members}
+    last = session.exec(
+        select(Alert.parolee_id, Alert.language)
+        .where(col(Alert.parolee_id).in_(list(people)), col(Alert.state).in_(SENT))
+        .order_by(col(Alert.sent_at).desc(), col(Alert.id).desc())
+        .limit(1)
+    ).first()
+    if last is not None:
+        return people[last[0]], last[1]
+    person = people[newest.parolee_id] if newest is not None else members[0][0]
+    return person, sending_language(person.language, english_instead(session))
+
+
 def _act(
     session: Session,
     members: list[tuple[Parolee, list[Case]]],
-    intent: str,
-    language: str | None,
+    reply: Reply,
+    speaks: tuple[Parolee, str],
     composer: Composer,
     contact: str,
     now: datetime,
 ) -> str:
-    first = members[0][0]
-    if intent == "stop":
+    speaker, language = speaks
+    if reply.intent == "stop":
+        # An opt-out is a fact about the number: it holds for everyone on it.
         stop_texting(
-            session, must_id(first.id), SmsErrorKind.OPTED_OUT, "replied STOP", now, how="sms"
+            session, must_id(speaker.id), SmsErrorKind.OPTED_OUT, "replied STOP", now, how="sms"
         )
-        return composer.reply(first.language, "reply.stop", contact)
-    if intent == "start":
+        return composer.reply(language, "reply.stop", contact)
+    if reply.intent == "start":
         for person, cases in members:
             give_consent(session, person, now, "sms")
             _replan(session, person, cases, composer, now)
-        return composer.reply(first.language, "reply.start", contact)
-    if intent == "help":
-        return composer.reply(first.language, "reply.help", contact)
-    if intent == "dates":
-        cases = [case for _, person_cases in members for case in person_cases]
-        return composer.dates(first, _upcoming(session, first, cases, now), contact)
-    if intent == "language" and language:
+        return composer.reply(language, "reply.start", contact)
+    if reply.intent == "help":
+        return composer.reply(language, "reply.help", contact)
+    if reply.intent == "dates":
+        case_ids = [case.id for _, person_cases in members for case in person_cases]
+        ahead = upcoming(session, case_ids, local_date(now, speaker.timezone))
+        return composer.dates(language, ahead, contact)
+    if reply.intent == "language" and reply.language:
+        chosen = reply.language
         for person, cases in members:
-            person.language = language
+            person.language = chosen
             session.add(person)
             _replan(session, person, cases, composer, now)
-        name = Locale.parse(composer.catalog.babel_locale(language)).display_name or language
-        return composer.catalog.render(
-            language, "reply.language", org=composer.org, contact=contact, language=name
-        )
-    return composer.reply(first.language, "reply.unknown", contact)
-
-
-def _upcoming(
-    session: Session, parolee: Parolee, cases: list[Case], now: datetime
-) -> list[DeadlineView]:
-    today = local_date(now, parolee.timezone)
-    rows = session.exec(
-        select(DeadlineRow)
-        .where(col(DeadlineRow.case_id).in_([c.id for c in cases]))
-        .where(col(DeadlineRow.cancelled_at).is_(None), col(DeadlineRow.act_by) >= today)
-        .order_by(col(DeadlineRow.act_by))
-    ).all()
-    return [DeadlineView.of_row(row) for row in rows]
+        key = "reply.language_shared" if len(members) > 1 else "reply.language"
+        written = sending_language(chosen, english_instead(session))
+        name = composer.catalog.language_name(chosen, written)
+        return composer.reply(written, key, contact, language=name)
+    return composer.reply(language, "reply.unknown", contact)
 
 
 def _replan(

@@ -2,7 +2,7 @@
 
 import getpass
 import sys
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -49,6 +49,58 @@ def make_app(
     app = App(settings=settings, clock=clock)
     _opened.append(app)
     return app
+
+
+# How far `--now` may be from the machine's clock while real messages go out.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+DrillOption = Annotated[
+    bool,
+    typer.Option(
+        "--drill",
+        help="Allow --now (and --speed) with a real SMS backend: for a drill against a "
+        "Twilio test account or a fake server. Messages ARE sent.",
+    ),
+]
+SimulateOption = Annotated[
+    bool,
+    typer.Option(
+        "--simulate",
+        help="Print what would be sent, as it would read, and send or record nothing.",
+    ),
+]
+
+
+def refuse_early_sends(app: App, *, drill: bool, speed: float = 1.0) -> None:
+    """Refuse a `--now` (or a fast clock) away from the machine's clock while a real SMS
+    backend is set: it would text people days early or late. The console backend prints
+    and reaches nobody, so demos keep their clock; a drill on a real backend says so."""
+    if app.settings.sms_backend == "console" or drill:
+        return
+    drift = abs(app.clock.now() - SystemClock().now())
+    if drift <= CLOCK_TOLERANCE and speed == 1.0:
+        return
+    how_far = f"{drift.total_seconds() / 3600:.1f} hours" if speed == 1.0 else f"{speed:g}x fast"
+    raise InvalidInputError(
+        f"--now is {how_far} from this machine's clock and SMS_BACKEND="
+        f"{app.settings.sms_backend} sends real messages: they would reach people on the "
+        "wrong day. Add --simulate to see what would go (nothing is sent or recorded); for a "
+        "drill, set SMS_BACKEND=console, or add --drill against a test account."
+    )
+
+
+def print_simulation(app: App, limit: int) -> None:
+    """What a dispatch pass would send now, one text after another; nothing changes."""
+    previews = app.dispatcher().simulate(limit)
+    at = app.clock.now().isoformat().replace("+00:00", "Z")
+    typer.echo(f"Simulated at {at}: nothing was sent or recorded.")
+    going = [p for p in previews if p.body is not None]
+    for preview in previews:
+        if preview.body is None:
+            typer.echo(f"- alert {preview.alert_id} ({preview.kind}): {preview.reason}")
+        else:
+            typer.echo(f"- alert {preview.alert_id} ({preview.kind}) to {preview.recipient}:")
+            typer.echo(f"  {preview.body}".replace("\n", "\n  "))
+    typer.echo(f"{len(going)} would be sent, {len(previews) - len(going)} would not.")
 
 
 def close_apps() -> None:

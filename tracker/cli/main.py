@@ -12,7 +12,15 @@ from tracker import demo
 from tracker.bootstrap import App
 from tracker.cli.alerts import alerts_app
 from tracker.cli.cases import case_app, cases_app
-from tracker.cli.common import NowOption, close_apps, make_app, warn
+from tracker.cli.common import (
+    DrillOption,
+    NowOption,
+    close_apps,
+    make_app,
+    print_simulation,
+    refuse_early_sends,
+    warn,
+)
 from tracker.cli.feeds import feeds_app
 from tracker.cli.imports import import_command
 from tracker.cli.keys import keys_app
@@ -117,6 +125,7 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = None) -> None:
     _upgrade(tracker)
     if not demo.has_cases(tracker.engine):
         _load_demo(tracker)
+    tracker.check_texts()
     port = tracker.settings.port
     typer.echo(
         f"Serving on {tracker.settings.base_url} (listening on {host}:{port}; health: "
@@ -131,6 +140,7 @@ def web(host: HostOption = "0.0.0.0", port: PortOption = None) -> None:
     """Run the web process only (no scheduled jobs); scale it out freely."""
     tracker = make_app(listen=(host, port))
     _logs(tracker)
+    tracker.check_texts()
     port = tracker.settings.port
     uvicorn.run(create_app(tracker), host=host, port=port, proxy_headers=True, log_config=None)
 
@@ -146,16 +156,33 @@ def worker(
             "faster than real time (fault drills: 60 makes a minute pass in a second).",
         ),
     ] = 1.0,
+    simulate: Annotated[
+        bool,
+        typer.Option(
+            "--simulate",
+            help="Print what the first dispatch would send at --now, then stop; nothing is "
+            "sent or recorded.",
+        ),
+    ] = False,
+    drill: DrillOption = False,
 ) -> None:
     """Run the scheduled jobs (plan, dispatch, status) in the foreground until SIGTERM.
 
     `--now` starts the jobs' clock at that instant, from where it runs on (drills and
-    tests): a pinned clock would never let a lease lapse or a retry come due.
+    tests): a pinned clock would never let a lease lapse or a retry come due. With a real
+    SMS backend, a `--now` more than 5 minutes from the machine's clock, or a `--speed`,
+    is refused: use `--simulate`, SMS_BACKEND=console, or `--drill` against a test account.
     """
     if speed != 1.0 and now is None:
         raise InvalidInputError("--speed needs --now: the machine's own clock keeps its pace")
     tracker = make_app(now, speed=speed)
+    if simulate:
+        print_simulation(tracker, limit=200)
+        return
+    refuse_early_sends(tracker, drill=drill, speed=speed)
     _logs(tracker)
+    # Start-up refuses a text over its budget or with a foreign link (ConfigError).
+    tracker.check_texts()
     run_worker(tracker, tracker.dispatcher(), speed)
 
 

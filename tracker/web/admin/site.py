@@ -17,6 +17,7 @@ from tracker.web.admin.dashboard import dashboard_routes
 from tracker.web.admin.feeds_page import feeds_routes
 from tracker.web.admin.forecast_page import forecast_routes
 from tracker.web.admin.imports import imports_routes
+from tracker.web.admin.languages_page import languages_routes
 from tracker.web.admin.login import login_routes
 from tracker.web.admin.terminations import terminations_routes
 from tracker.web.templating import STATIC, render
@@ -37,6 +38,7 @@ def install_admin(web: FastAPI, app: App) -> None:
         terminations_routes,
         feeds_routes,
         forecast_routes,
+        languages_routes,
         audit_routes,
     ):
         web.include_router(routes(app, auth), include_in_schema=False)
