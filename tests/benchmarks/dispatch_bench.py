@@ -165,11 +165,12 @@ def dispatcher(count: int, numbers: list[str], folder: Path) -> EndToEnd:
             raise SystemExit(f"import: {report.created} created, errors {report.errors[:5]}")
         # Pacing off: the policy's rate so high its interval is nothing.
         policy = dataclasses.replace(app.composer.policy, rate_per_second=1e9)
+        composer = dataclasses.replace(app.composer, policy=policy)
         with TwilioBackend(app.settings) as backend:
             worker = Dispatcher(
                 engine=engine,
                 backend=backend,
-                policy=policy,
+                composer=composer,
                 clock=FixedClock(NOW),
                 worker="bench",
                 status_callback=CALLBACK,

@@ -224,9 +224,10 @@ def dispatcher(app: App, day: datetime, messages: int, log: QueryLog) -> list[Li
     with logging_queries(app.engine, log):
         run = dispatch(app, at, count)
     sent = run.outcome.sent
+    held = run.outcome.not_needed + run.outcome.waiting
     return [(
         "dispatcher to fake Twilio",
-        f"{sent / run.seconds:,.0f} msg/s ({sent:,} sent, {run.outcome.skipped:,} held)",
+        f"{sent / run.seconds:,.0f} msg/s ({sent:,} sent, {held:,} held)",
         f"ceiling: fake's raw httpx {ceiling:,.0f} msg/s",
     )]  # fmt: skip
 

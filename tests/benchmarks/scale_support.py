@@ -106,11 +106,12 @@ def dispatch(app: App, now: datetime, limit: int) -> Dispatched:
     try:
         settings = settings_for(server, app.settings.database_url)
         policy = dataclasses.replace(app.composer.policy, rate_per_second=1e9)
+        composer = dataclasses.replace(app.composer, policy=policy)
         with TwilioBackend(settings) as backend:
             worker = Dispatcher(
                 engine=app.engine,
                 backend=backend,
-                policy=policy,
+                composer=composer,
                 clock=FixedClock(now),
                 worker="scale-bench",
                 status_callback=CALLBACK,

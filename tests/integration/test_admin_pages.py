@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from starlette.routing import BaseRoute
 
 from tracker.alerts.forecast import forecast
+from tracker.alerts.languages import english_instead
 from tracker.bootstrap import App
 from tracker.cases.terminations import TerminationRequest, apply_termination
 from tracker.domain.model import Form, Program
@@ -361,6 +362,56 @@ def test_the_forecast_refuses_a_bad_number_of_days(app: App, days: str) -> None:
         assert "enter a whole number from 1 to 366" in page.text
 
 
+# --- languages ------------------------------------------------------------------------------
+
+
+def test_the_languages_page_shows_review_state_and_back_translations(app: App) -> None:
+    catalog = app.composer.catalog
+    with browser(app, "staff@example.org", Role.STAFF) as staff:
+        page = staff.client.get("/admin/languages")
+        assert page.status_code == 200
+        text = words(page.text)
+        pending = len(catalog.needs_review("uk"))
+        assert (
+            f"{catalog.language_name('uk')} (uk) {pending} The translation, not yet reviewed"
+            in text
+        )
+        # Staff read; only administrators change what is sent.
+        assert "Send English instead" not in page.text
+        detail = staff.client.get("/admin/languages/uk")
+        file = catalog.file("uk")
+        assert file.back is not None
+        back = file.back["messages.reminder.parole_expiry"]
+        assert html.escape(back, quote=False) in detail.text
+        assert html.escape(file.messages["reminder.parole_expiry"], quote=False) in detail.text
+        assert 'dir="rtl"' in staff.client.get("/admin/languages/ps").text
+        assert staff.client.get("/admin/languages/de").status_code == 404
+        assert staff.post_form("/admin/languages/uk", {"send": "english"}).status_code == 403
+
+
+def test_an_administrator_sends_english_instead_and_back(app: App) -> None:
+    with browser(app) as admin:
+        page = admin.post_form("/admin/languages/uk", {"send": "english"})
+        assert page.status_code == 200
+        assert "People who read Ukrainian now get English." in page.text
+        assert "English, until reviewed" in words(page.text)
+        with session_scope(app.engine) as session:
+            assert english_instead(session) == frozenset({"uk"})
+        admin.post_form("/admin/languages/uk", {"send": "translation"})
+        with session_scope(app.engine) as session:
+            assert english_instead(session) == frozenset()
+            actions = [e.action for e in session.exec(select(AuditEvent)).all()]
+        assert actions.count("language.english_instead") == 1
+        assert actions.count("language.translation") == 1
+        before = table_counts(app.engine)
+        for bad in ({"send": "french"}, {}):
+            assert admin.post_form("/admin/languages/uk", bad).status_code == 422
+        assert admin.post_form("/admin/languages/en", {"send": "english"}).status_code == 404
+        no_csrf = admin.client.post("/admin/languages/uk", data={"send": "english"})
+        assert no_csrf.status_code == 403
+        assert table_counts(app.engine) == before
+
+
 # --- audit log ------------------------------------------------------------------------------
 
 
@@ -494,6 +545,7 @@ def test_no_route_can_change_the_audit_log(app: App) -> None:
     [
         (Role.REPRESENTATIVE, "/admin/terminations"),
         (Role.REPRESENTATIVE, "/admin/forecast"),
+        (Role.REPRESENTATIVE, "/admin/languages"),
         (Role.REPRESENTATIVE, "/admin/audit"),
         (Role.STAFF, "/admin/audit"),
     ],

@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tracker.alerts.message_files import load_catalog
-from tracker.alerts.messages import Value
+from tracker.alerts.messages import LANGUAGES, Value
 from tracker.cli.main import app as cli_app
 from tracker.settings import Settings
 from tracker.sms.segments import segments
@@ -33,6 +33,7 @@ from ..conftest import EXAMPLE_CASES, NOW, ROOT, refused
 AT = NOW.isoformat().replace("+00:00", "Z")  # 2026-11-29T17:00:00Z
 LIST_FIELDS = {
     "external_id", "kind", "offset_days", "recipient", "due_at", "state", "language", "body",
+    "preview",
 }  # fmt: skip
 NOTES = {"at_risk": "note.at_risk", "asylum_year_passed_in_parole": "note.asylum_passed"}
 MASKED = re.compile(r"\+1\*{8}\d\d")
@@ -136,7 +137,8 @@ def test_it_lists_alerts_with_masked_recipients_and_utc_times(examples: Tracker)
         assert set(row) == LIST_FIELDS
         assert MASKED.fullmatch(row["recipient"]), row["recipient"]
         assert UTC_ISO.fullmatch(row["due_at"]), row["due_at"]
-        assert row["body"]
+        # Nothing is sent yet: each text is a preview, as it would read when due.
+        assert row["body"] and row["preview"] is True
     assert_no_phone(out, EXAMPLE_CASES)
     assert_no_phone(examples.ok("alerts", "list"), EXAMPLE_CASES)
 
@@ -173,7 +175,7 @@ def test_it_dispatches_through_the_console_with_masked_numbers_only_once(
     assert len(sms) == 3, first.stdout
     assert all(re.match(r"SMS to \+1\*{8}\d\d \(\d segments?\): ", line) for line in sms), sms
     assert [line for line in lines if line not in sms] == [
-        "3 sent, 0 to retry, 0 failed, 0 not sent (no longer needed or outside hours), "
+        "3 sent, 0 to retry, 0 failed, 0 no longer needed, 0 waiting for allowed hours, "
         "0 interrupted claim(s) settled (0 found already sent)."
     ]
     states = {row["external_id"]: row["state"] for row in examples.alerts()}
@@ -208,9 +210,10 @@ def test_it_plans_the_same_reminders_only_once(examples: Tracker) -> None:
     # 10:00 in Anchorage; the reminder carries its note and stays within the budget.
     assert reminder["due_at"] == "2027-01-28T19:00:00Z"
     catalog = load_catalog(ROOT / "config" / "messages")
-    note = catalog.render("ru", "note.at_risk", org="", contact="")
+    note = catalog.render("ru", "note.at_risk")
     assert reminder["body"].endswith(" " + note)
-    assert segments(reminder["body"]) <= reminder_policy()["segment_budget"]
+    budgets = reminder_policy()["segment_budgets"]
+    assert segments(reminder["body"]) <= budgets["with_notes"]["ucs2"]
 
 
 def test_it_tells_the_days_left_on_the_day_each_reminder_goes_out(
@@ -219,6 +222,7 @@ def test_it_tells_the_days_left_on_the_day_each_reminder_goes_out(
     tracker.ok("import", str(extra), "--now", AT)
     # F01's parole ends 2026-12-29. On 12-27 the planner sends the missed reminder 3 days
     # before at once, and plans those 1 day and 0 days before (within its 2-day horizon).
+    # Each is previewed as it will read when due: the late one says 2 days, not 3.
     assert tracker.ok("alerts", "plan", "--now", "2026-12-27T17:00:00Z") == (
         "3 alert(s) planned.\n"
     )
@@ -229,8 +233,9 @@ def test_it_tells_the_days_left_on_the_day_each_reminder_goes_out(
             sent = datetime.fromisoformat(row["due_at"]).astimezone(new_york).date()
             left[row["offset_days"]] = ((date(2026, 12, 29) - sent).days, row["body"])
     assert sorted(left) == [0, 1, 3]
+    words = {2: "(in 2 days)", 1: "(tomorrow)", 0: "(today)"}
     for days, body in left.values():
-        assert f"(days left: {days})" in body, f"sent {days} days before:\n{body}"
+        assert f"29 December 2026 {words[days]}" in body, f"sent {days} days before:\n{body}"
 
 
 # --- alerts forecast -----------------------------------------------------------------------
@@ -247,7 +252,7 @@ def expected_day(tracker: Tracker, day: date, files: list[Path]) -> tuple[int, i
     policy = reminder_policy()
     send_time = datetime.strptime(policy["send_time"], "%H:%M").time()
     catalog = load_catalog(ROOT / "config" / "messages")
-    org = Settings.model_fields["org_name"].default
+    org = Settings.model_fields["org_short_name"].default
     bodies = [
         row["body"]
         for row in tracker.alerts()
@@ -270,16 +275,18 @@ def expected_day(tracker: Tracker, day: date, files: list[Path]) -> tuple[int, i
                 due = datetime.combine(act_by - timedelta(days=offset), send_time, zone)
                 if due < NOW or due.astimezone(ZoneInfo("UTC")).date() != day:
                     continue
-                days = (act_by - NOW.astimezone(zone).date()).days
+                # Written on the day it goes: the days left then.
+                days = (act_by - due.date()).days
                 about: dict[str, Value] = {"date": act_by, "days": days}
-                texts = [(f"reminder.{kind}", about)]
-                texts += [(NOTES[flag], {}) for flag in deadline["flags"] if flag in NOTES]
-                bodies.append(
-                    " ".join(
-                        catalog.render(row["language"], key, org=org, contact=contact, **values)
-                        for key, values in texts
-                    )
-                )
+                language = row["language"]
+                body = catalog.render(language, f"reminder.{kind}", org=org, contact=contact,
+                                      **about)  # fmt: skip
+                for flag in deadline["flags"]:
+                    if flag in NOTES:
+                        # A text ending with a name gets a full stop before its note.
+                        stop = "" if body.endswith(".") else "."
+                        body += f"{stop} {catalog.render(language, NOTES[flag])}"
+                bodies.append(body)
     return len(bodies), sum(segments(body) for body in bodies)
 
 
@@ -315,8 +322,9 @@ def test_it_checks_the_rules_reminders_messages_and_feeds(
 ) -> None:
     lines = tracker.ok("rules", "check").splitlines()
     config = ROOT / "config"
-    assert len(lines) == 6, lines
-    assert [line.split(": ")[0] for line in lines] == [
+    assert len(lines) == 14, lines
+    files = [line for line in lines if not line.startswith(("Every text", "  "))]
+    assert [line.split(": ")[0] for line in files] == [
         str(config / "rules.toml"),
         str(config / "reminders.toml"),
         str(config / "messages"),
@@ -324,9 +332,14 @@ def test_it_checks_the_rules_reminders_messages_and_feeds(
         str(config / "retention.toml"),
         str(config / "uscis.toml"),
     ]
-    assert all(line.endswith(": OK") for line in lines), lines
-    assert "segment budget 3" in lines[1]
-    assert "7 languages, 30 texts each" in lines[2]
+    assert all(line.endswith(": OK") for line in files), lines
+    assert "segment budgets (GSM-7/UCS-2) text 3/5" in lines[1]
+    assert "7 languages, 31 texts each" in lines[2]
+    # The longest text of each language, with its segments beside its budget.
+    longest = lines[4:11]
+    assert [line.split()[0] for line in longest] == list(LANGUAGES)
+    assert all(re.search(r": \d+ segments \((GSM-7|UCS-2), \d+ characters\), budget \d+: OK$", line)
+               for line in longest), longest  # fmt: skip
     assert "in 6 languages await native review" in lines[2]
 
 

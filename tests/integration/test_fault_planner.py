@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, func, update
 from sqlmodel import col, select
 
 from tracker.alerts import sweep
-from tracker.alerts.planner import WELCOME
+from tracker.alerts.render import WELCOME
 from tracker.importer.service import ImportOptions, import_file
 from tracker.store.db import session_scope
 from tracker.store.models import Alert, AlertState, JobState, WorkerHeartbeat

@@ -59,7 +59,7 @@ def twilio_dispatcher(app: App, twilio: FakeTwilioServer, http: httpx.Client) ->
     return Dispatcher(
         engine=app.engine,
         backend=TwilioBackend(settings, http=http),
-        policy=app.composer.policy,
+        composer=app.composer,
         clock=app.clock,
         worker="jobs-test",
         sleep=lambda _: None,

@@ -222,7 +222,7 @@ def test_it_counts_send_latency_and_twilio_errors_by_code(
         dispatcher = Dispatcher(
             engine=app.engine,
             backend=TwilioBackend(settings, http=http),
-            policy=app.composer.policy,
+            composer=app.composer,
             clock=app.clock,
             worker="metrics-test",
             sleep=lambda _: None,

@@ -170,7 +170,8 @@ def test_it_purges_old_message_texts_and_keeps_the_rows(app: App, tmp_path: Path
     load(app, tmp_path)
     with session_scope(app.engine) as session:
         [alert] = session.exec(select(Alert)).all()
-        alert.state = AlertState.SENT
+        # Sent: the dispatcher kept its text.
+        alert.state, alert.body = AlertState.SENT, "Parole Tracker: a text as it went"
         session.add(alert)
     later = NOW + timedelta(days=app.retention.message_text_days + 1)
     outcome = run_retention(app.engine, app.retention, later)

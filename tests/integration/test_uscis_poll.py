@@ -14,13 +14,14 @@ import pytest
 from sqlmodel import select
 
 from tracker.alerts.policy import next_allowed
+from tracker.alerts.render import previews
 from tracker.bootstrap import App
 from tracker.cases.recompute import apply_all
 from tracker.domain.model import Decision
 from tracker.jobs.scheduler import Ticker
 from tracker.privacy.person import export_person, person_of
 from tracker.store.db import session_scope
-from tracker.store.models import AlertState, Filing, NoticeKind
+from tracker.store.models import AlertState, Filing, NoticeKind, must_id
 from tracker.uscis.errors import CredentialsRejected
 from tracker.uscis.poller import hourly_share
 
@@ -114,11 +115,14 @@ def test_a_denial_flags_the_case_and_tells_the_person_in_their_language(world: W
     assert (outcome.changed, outcome.notices, outcome.messages) == (1, 1, 1)
     [alert] = world.alerts("uscis_denied")
     assert (alert.state, alert.language, alert.offset_days) == (AlertState.PLANNED, "es", 0)
-    assert alert.body == (
-        "Parole Tracker demo: El estado de su caso en el sitio web de USCIS dice que su "
-        "Formulario I-131 fue negado. Hable pronto con su representante sobre lo que esto "
-        "significa para usted. Ayuda: your legal representative"
-    )
+    # Written when it goes: the preview names the form and the day its status said so.
+    with session_scope(world.app.engine) as session:
+        text = previews(session, [alert], world.app.composer)[must_id(alert.id)]
+    catalog = world.app.composer.catalog
+    assert text.startswith("Parole Tracker: ")
+    day = catalog.format_date("es", alert.deadline_date)
+    assert f"El {day}, el estado de su caso" in text
+    assert "su Form I-131 fue denegado" in text and text.endswith("your legal representative")
     policy = world.app.composer.policy
     assert alert.due_at == next_allowed(world.time.now(), "America/New_York", policy)
     [notice] = world.notices()

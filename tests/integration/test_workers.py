@@ -24,8 +24,9 @@ from sqlalchemy import Engine, func, insert, select
 from sqlmodel import col
 
 from tests.fakes.twilio_server import FakeTwilioServer
+from tracker.alerts.compose import DeadlineView
 from tracker.bootstrap import App
-from tracker.domain.model import Program, Status
+from tracker.domain.model import DeadlineKind, Program, Status
 from tracker.jobs.exclusive import SLACK_FRACTION, claim_name
 from tracker.jobs.scheduler import EVERY_SECONDS
 from tracker.store import blind
@@ -34,6 +35,7 @@ from tracker.store.models import (
     Alert,
     AlertState,
     Case,
+    DeadlineRow,
     JobState,
     Parolee,
     StatusChange,
@@ -58,8 +60,13 @@ def phone(n: int) -> str:
     return f"+1{201 + n // 100}555{100 + n % 100:04d}"
 
 
-def body(n: int) -> str:
-    return f"Parole Tracker test: reminder {n}. Reply STOP to stop."
+END = NOW.date() + timedelta(days=300)
+
+
+def welcome(app: App) -> str:
+    """The welcome each seeded person gets: written as it is sent, from their one deadline."""
+    ends = DeadlineView(DeadlineKind.PAROLE_EXPIRY, END, DeadlineKind.PAROLE_EXPIRY.value)
+    return app.composer.welcome("en", [ends], app.composer.help_contact)
 
 
 def seed(engine: Engine, count: int) -> None:
@@ -89,7 +96,7 @@ def seed(engine: Engine, count: int) -> None:
         cases = [
             {
                 "external_id": f"W{n:05d}", "parolee_id": parolee_id, "program": Program.U4U,
-                "status": Status.PAROLED, "end_date": NOW.date() + timedelta(days=300), **stamp,
+                "status": Status.PAROLED, "end_date": END, **stamp,
             }
             for n, parolee_id in enumerate(parolee_ids)
         ]  # fmt: skip
@@ -105,13 +112,23 @@ def seed(engine: Engine, count: int) -> None:
                 for case_id in case_ids
             ],
         )  # fmt: skip
+        # The one deadline the welcome names (a text is written from what is stored).
+        connection.execute(
+            insert(DeadlineRow),
+            [
+                {"case_id": case_id, "slot": "parole_expiry", "kind": DeadlineKind.PAROLE_EXPIRY,
+                 "date": END, "act_by": END, "rule_id": "parole_expiry", "rule_version": 1,
+                 "citation": "8 CFR 212.5(e)", "computed_at": NOW, "changed_at": NOW}
+                for case_id in case_ids
+            ],
+        )  # fmt: skip
         alerts = [
             {
                 "case_id": case_id, "parolee_id": parolee_id, "kind": "welcome",
-                "deadline_date": NOW.date() + timedelta(days=300), "offset_days": 0,
+                "deadline_date": END, "offset_days": 0,
                 "recipient": phone(n),
                 **blind.index_values(KEYRING, Alert, {"recipient": phone(n)}),
-                "language": "en", "body": body(n), "segments": 1, "due_at": NOW,
+                "language": "en", "body": None, "segments": 0, "due_at": NOW,
                 "state": AlertState.PLANNED, "attempts": 0, **stamp,
             }
             for n, (case_id, parolee_id) in enumerate(zip(case_ids, parolee_ids, strict=True))
@@ -211,7 +228,8 @@ def test_it_sends_every_alert_exactly_once_with_three_workers(fleet: Fleet) -> N
     messages = fleet.twilio.sent
     assert len(messages) == ALERTS
     assert Counter((m.to, m.body) for m in messages).most_common(1)[0][1] == 1
-    assert {(m.to, m.body) for m in messages} == {(phone(n), body(n)) for n in range(ALERTS)}
+    text = welcome(fleet.app)
+    assert {(m.to, m.body) for m in messages} == {(phone(n), text) for n in range(ALERTS)}
     with fleet.app.engine.connect() as connection:
         query = select(col(Alert.state), col(Alert.provider_sid))
         alerts = connection.execute(query).all()

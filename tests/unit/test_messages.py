@@ -1,19 +1,20 @@
-"""The message catalog: every text within its SMS budget, localised dates, and loader
-errors that say file, line and reason."""
+"""The message catalog: every text within its SMS budget, localised dates and plurals, and
+loader errors that say file, line and reason."""
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
-from babel import Locale
 
-from tracker.alerts.compose import AT_RISK, Composer, DeadlineView
+from tracker.alerts.budget import check_texts, longest_texts
+from tracker.alerts.compose import Composer, DeadlineView
 from tracker.alerts.message_files import load_catalog
 from tracker.alerts.messages import (
     LANGUAGES,
     MESSAGE_KEYS,
     Catalog,
+    DateItem,
     Value,
     allowed_placeholders,
     placeholders,
@@ -21,41 +22,16 @@ from tracker.alerts.messages import (
 from tracker.alerts.policy import ReminderPolicy, parse_policy
 from tracker.domain.model import DeadlineKind
 from tracker.errors import ConfigError
-from tracker.sms.segments import is_gsm7, segments
-from tracker.store.models import Parolee
+from tracker.sms.segments import is_gsm7
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "messages"
 KEYS = sorted(MESSAGE_KEYS)
 TRANSLATIONS = [language for language in LANGUAGES if language != "en"]
-# The longest values we expect: a long organisation name, and a long representative's
-# name for {contact} (it is the representative's name as entered, in any script, or the
-# HELP_CONTACT setting, "your legal representative" by default: 25 characters).
-ORG = "Legal Aid Society of Metropolitan Region"
-CONTACT = "Maria Fernanda Lopez-Gutierrez"
-DAYS = 180
-# Day 28 of every month: the longest date of the year is among them.
-DATES_OF_THE_YEAR = [date(2026, month, 28) for month in range(1, 13)]
+# ORG_SHORT_NAME at its longest (20), and a long representative's name with a phone: the
+# budget check pads {contact} to `contact_chars` (40) in any case.
+ORG = "Legal Aid Society NY"
+CONTACT = "Maria Fernanda Lopez-Gutierrez, +12125550100"
 REMINDERS = CONFIG.parent / "reminders.toml"
-HOLD = "hold:PM-602-0192"
-ASYLUM_PASSED = "asylum_year_passed_in_parole"
-# The notes a reminder can end with (tracker.alerts.compose), by the flags that call for
-# them, as the rules set them: at_risk on unlawful presence; a hold on the end of parole
-# and re-parole, with the asylum note on the end; the work notes on the card's end.
-REMINDERS_WITH_NOTES = [
-    pytest.param(kind, flags, notes, id=f"{kind.value}+{'+'.join(notes)}")
-    for kind, flags, notes in [
-        (DeadlineKind.UNLAWFUL_PRESENCE_180, (AT_RISK,), ("note.at_risk",)),
-        (DeadlineKind.UNLAWFUL_PRESENCE_365, (AT_RISK,), ("note.at_risk",)),
-        (DeadlineKind.PAROLE_EXPIRY, (ASYLUM_PASSED, HOLD), ("note.asylum_passed", "note.hold")),
-        (DeadlineKind.REPAROLE_WINDOW_OPENS, (HOLD,), ("note.hold",)),
-        (DeadlineKind.REPAROLE_FILE_BY, (HOLD,), ("note.hold",)),
-        (
-            DeadlineKind.WORK_PERMIT_EXPIRY,
-            ("capped_at_parole_end", "work_incident_to_parole"),
-            ("note.work_incident", "note.capped"),
-        ),
-    ]
-]
 
 
 @pytest.fixture(scope="module")
@@ -63,103 +39,65 @@ def catalog() -> Catalog:
     return load_catalog(CONFIG)
 
 
-def budget(key: str) -> int:
-    # DATES lists one line per upcoming date: with all 12 kinds, a UCS-2 list takes 8.
-    return 8 if key == "reply.dates" else 3
-
-
-def longest_renderings(catalog: Catalog, language: str, key: str) -> list[str]:
-    """`key` rendered with the longest values, once per month of the year."""
-    name = Locale.parse(catalog.babel_locale(language)).display_name or language
-    texts = []
-    for day in DATES_OF_THE_YEAR:
-        values: dict[str, Value] = {
-            "org": ORG,
-            "contact": CONTACT,
-            "date": day,
-            "days": DAYS,
-            "language": name,
-            "dates": [(kind.value, day) for kind in DeadlineKind],
-            # Every USCIS form the tracker follows is written like this: I- and 3 digits.
-            "form": "I-131",
-        }
-        wanted = {n: v for n, v in values.items() if n in allowed_placeholders(key)}
-        texts.append(catalog.render(language, key, **wanted))
-    return texts
-
-
-@pytest.mark.parametrize("key", KEYS)
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_it_fits_every_text_in_its_segment_budget(
-    catalog: Catalog, language: str, key: str
-) -> None:
-    text = max(longest_renderings(catalog, language, key), key=segments)
-    count = segments(text)
-    kind = "GSM-7" if is_gsm7(text) else "UCS-2"
-    assert count <= budget(key), (
-        f"{language} {key}: {count} segments ({kind}, {len(text)} chars), "
-        f"budget {budget(key)}:\n{text}"
-    )
-
-
 @pytest.fixture(scope="module")
 def policy() -> ReminderPolicy:
     return parse_policy(REMINDERS.read_text(encoding="utf-8"), str(REMINDERS))
 
 
-def composed_reminder(
-    composer: Composer, language: str, kind: DeadlineKind, flags: tuple[str, ...], act_by: date
-) -> str:
-    """The reminder as Composer.reminder writes it DAYS before `act_by`, with its note (joined
-    as the composer joins it: a full stop first when the text ends with a name)."""
-    parolee = Parolee(
-        full_name="X",
-        phone="+12125550199",
-        language=language,
-        timezone="America/New_York",
-        arrival_date=date(2025, 1, 1),
-    )
-    deadline = DeadlineView(kind, act_by, kind.value, flags)
-    return composer.reminder(parolee, deadline, CONTACT, act_by - timedelta(days=DAYS))
+@pytest.fixture(scope="module")
+def composer(policy: ReminderPolicy, catalog: Catalog) -> Composer:
+    return Composer(policy, catalog, org=ORG, help_contact="your legal representative")
 
 
-@pytest.mark.parametrize(("kind", "flags", "notes"), REMINDERS_WITH_NOTES)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_it_fits_every_reminder_with_its_notes_in_the_segment_budget(
-    catalog: Catalog,
-    policy: ReminderPolicy,
-    language: str,
-    kind: DeadlineKind,
-    flags: tuple[str, ...],
-    notes: tuple[str, ...],
+def test_it_fits_every_text_in_its_budget_with_the_longest_values(
+    composer: Composer, language: str
 ) -> None:
-    composer = Composer(policy, catalog, org=ORG, help_contact=CONTACT)
-    texts = [composed_reminder(composer, language, kind, flags, day) for day in DATES_OF_THE_YEAR]
-    text = max(texts, key=lambda text: (segments(text), len(text)))
-    rendered = [catalog.render(language, n, org=ORG, contact=CONTACT) for n in notes]
-    assert text.endswith(" " + " ".join(rendered))
-    note = "+".join(notes)
-    count, limit = segments(text), policy.segment_budget_with_notes
-    encoding = "GSM-7" if is_gsm7(text) else "UCS-2"
-    assert count <= limit, (
-        f"{language} reminder.{kind.value} + {note}: {count} segments ({encoding}, "
-        f"{len(text)} chars), budget {limit}:\n{text}"
-    )
+    texts = [t for t in longest_texts(composer, CONTACT) if t.language == language]
+    # Every key people receive, and each reminder once more with all its notes.
+    assert {t.key for t in texts} == {k for k in KEYS if not k.startswith("note.")}
+    assert any(t.with_notes for t in texts)
+    over = [f"{t.describe()}:\n{t.text}" for t in texts if t.over]
+    assert not over, "\n".join(over)
+
+
+def test_the_check_refuses_a_text_over_budget_naming_file_line_and_key(
+    composer: Composer, catalog: Catalog
+) -> None:
+    # A representative entered with a very long name: the longest contact in the database.
+    long_contact = "Representative " * 12
+    with pytest.raises(ConfigError) as caught:
+        check_texts(composer, long_contact, None)
+    error = caught.value
+    language, key = error.reason.split()[0], error.reason.split()[1].rstrip(":")
+    assert (error.source, error.line) == catalog.file(language).where(key)
+    assert error.line is not None
+    assert "segments" in error.reason and "budget" in error.reason and ORG in error.reason
+
+
+def test_the_check_refuses_a_link_but_to_our_own_host(
+    policy: ReminderPolicy, catalog: Catalog
+) -> None:
+    shortener = Composer(policy, catalog, org="Help bit.ly/x9", help_contact="x")
+    with pytest.raises(ConfigError, match=r"bit\.ly/x9"):
+        check_texts(shortener, "x", "tracker.example.org")
+    ours = Composer(policy, catalog, org="tracker.example.org", help_contact="x")
+    check_texts(ours, "x", "tracker.example.org")
 
 
 @pytest.mark.parametrize("language", ["en", "es", "ht"])
-def test_it_keeps_latin_script_texts_in_gsm7(catalog: Catalog, language: str) -> None:
-    for key in KEYS:
-        for text in longest_renderings(catalog, language, key):
-            wide = sorted({char for char in text if not is_gsm7(char)})
-            assert not wide, f"{language} {key}: not GSM-7: {wide}"
+def test_it_keeps_latin_script_texts_in_gsm7(composer: Composer, language: str) -> None:
+    for text in longest_texts(composer, CONTACT):
+        if text.language == language:
+            wide = sorted({char for char in text.text if not is_gsm7(char)})
+            assert not wide, f"{language} {text.key}: not GSM-7: {wide}"
 
 
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("en", "Sep 28, 2026"),
-        ("es", "28 sept 2026"),
+        ("en", "28 September 2026"),
+        ("es", "28 de septiembre de 2026"),
         ("uk", "28 вересня 2026"),
         ("ru", "28 сентября 2026"),
         ("ht", "28 septanm 2026"),
@@ -167,16 +105,46 @@ def test_it_keeps_latin_script_texts_in_gsm7(catalog: Catalog, language: str) ->
         ("ps", "28 سېپتمبر 2026"),
     ],
 )
-def test_it_formats_dates_in_the_language(catalog: Catalog, language: str, expected: str) -> None:
+def test_it_names_the_month_in_the_language(catalog: Catalog, language: str, expected: str) -> None:
     text = catalog.render(
         language, "reminder.parole_expiry", org="Org", contact="x", date=date(2026, 9, 28), days=3
     )
     assert expected in text
 
 
+@pytest.mark.parametrize(
+    ("language", "days", "expected"),
+    [
+        ("en", 0, "today"),
+        ("en", 1, "tomorrow"),
+        ("en", 30, "in 30 days"),
+        ("es", 21, "dentro de 21 dias"),
+        ("uk", 21, "через 21 день"),
+        ("uk", 22, "через 22 дні"),
+        ("uk", 25, "через 25 днів"),
+        ("ru", 21, "через 21 день"),
+        ("ru", 3, "через 3 дня"),
+        ("ru", 11, "через 11 дней"),
+    ],
+)
+def test_it_says_how_far_a_date_is_in_the_plural_the_language_uses(
+    catalog: Catalog, language: str, days: int, expected: str
+) -> None:
+    assert catalog.file(language).days_phrase(days) == expected
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_it_never_writes_one_day_in_a_plural(catalog: Catalog, language: str) -> None:
+    # One day is "tomorrow" in every language; the number 1 never reaches a plural form.
+    file = catalog.file(language)
+    assert file.days_phrase(1) == file.days["tomorrow"]
+    assert "1" not in file.days_phrase(1)
+
+
 def test_it_gives_haitian_dates_month_names_babel_lacks(catalog: Catalog) -> None:
     assert catalog.format_date("ht", date(2026, 7, 4)) == "4 jiyè 2026"
-    assert all("M0" not in catalog.format_date("ht", day) for day in DATES_OF_THE_YEAR)
+    days = [date(2026, month, 28) for month in range(1, 13)]
+    assert all("M0" not in catalog.format_date("ht", day) for day in days)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -190,16 +158,43 @@ def test_it_uses_only_placeholders_the_caller_supplies(catalog: Catalog, languag
 @pytest.mark.parametrize("language", TRANSLATIONS)
 def test_it_uses_the_same_placeholders_as_english(catalog: Catalog, language: str) -> None:
     for key in KEYS:
-        ours = set(placeholders(catalog.files[language].messages[key]))
-        english = set(placeholders(catalog.files["en"].messages[key]))
+        ours = sorted(placeholders(catalog.files[language].messages[key]))
+        english = sorted(placeholders(catalog.files["en"].messages[key]))
         assert ours == english, f"{language} {key}"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_it_starts_every_reminder_with_the_org(catalog: Catalog, language: str) -> None:
-    for kind in DeadlineKind:
-        text = catalog.files[language].messages[f"reminder.{kind.value}"]
-        assert text.startswith("{org}"), f"{language} {kind.value}"
+def test_it_starts_every_text_with_the_org(catalog: Catalog, language: str) -> None:
+    for key in KEYS:
+        if not key.startswith("note."):
+            text = catalog.files[language].messages[key]
+            assert text.startswith("{org}"), f"{language} {key}"
+
+
+@pytest.mark.parametrize("language", TRANSLATIONS)
+def test_it_keeps_an_english_back_translation_of_every_text(
+    catalog: Catalog, language: str
+) -> None:
+    file = catalog.file(language)
+    assert file.back is not None
+    assert {f"messages.{key}" for key in KEYS} <= set(file.back)
+    assert {f"labels.{kind.value}" for kind in DeadlineKind} <= set(file.back)
+    assert all(file.back[f"messages.{key}"] != file.messages[key] for key in KEYS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_welcome_and_help_say_who_to_ask_and_what_we_never_ask(
+    composer: Composer, language: str
+) -> None:
+    upcoming = [DeadlineView(DeadlineKind.PAROLE_EXPIRY, date(2027, 1, 5), "parole_expiry")]
+    welcome = composer.welcome(language, upcoming, CONTACT)
+    help_ = composer.reply(language, "reply.help", CONTACT)
+    for text in (welcome, help_):
+        assert text.startswith(ORG) and CONTACT in text
+    if language == "en":
+        for text in (welcome, help_):
+            assert "never ask for money, documents or passwords" in text
+            assert "information, not legal advice" in text
 
 
 @pytest.mark.parametrize("language", TRANSLATIONS)
@@ -214,17 +209,21 @@ def test_it_needs_no_review_of_the_english_reference(catalog: Catalog) -> None:
 
 
 def test_it_lists_dates_one_per_line_with_their_labels(catalog: Catalog) -> None:
-    items = [("parole_expiry", date(2026, 9, 28)), ("asylum_one_year", date(2026, 3, 2))]
+    items = [
+        DateItem("parole_expiry", date(2026, 9, 28)),
+        DateItem("asylum_one_year", date(2026, 3, 2)),
+    ]
     text = catalog.render("en", "reply.dates", org="Org", contact="x", dates=items)
-    assert "\nParole ends: Sep 28, 2026\nAsylum one-year limit: Mar 2, 2026\n" in text
+    assert "\nParole ends: 28 September 2026\nAsylum one-year limit: 2 March 2026\n" in text
 
 
-def test_it_takes_labels_the_caller_already_looked_up(catalog: Catalog) -> None:
-    label = catalog.label("es", DeadlineKind.PAROLE_EXPIRY)
-    text = catalog.render(
-        "es", "reply.dates", org="O", contact="x", dates=[(label, date(2026, 1, 5))]
-    )
-    assert "\nFin del parole: 5 ene 2026\n" in text
+def test_it_fits_as_many_dates_in_the_welcome_as_its_budget_allows(composer: Composer) -> None:
+    day = date(2027, 1, 5)
+    every = [DeadlineView(kind, day, kind.value) for kind in DeadlineKind]
+    text = composer.welcome("uk", every, CONTACT)
+    assert composer.segments(text) <= composer.budget("welcome", text)
+    assert 1 <= text.count("2027") < len(every)
+    assert "DATES" in text
 
 
 def test_it_falls_back_to_english_for_an_unknown_language(catalog: Catalog) -> None:
@@ -249,9 +248,24 @@ def test_it_lists_the_shipped_languages_english_first(catalog: Catalog) -> None:
 # Loader errors, on small files written for each test.
 
 
+def small_text(key: str) -> str:
+    """A text for `key` with the placeholders it must show."""
+    if key.startswith("note."):
+        return key
+    names = sorted(allowed_placeholders(key) - {"org", "contact"})
+    return "{org}: " + key + "".join(f" {{{name}}}" for name in names)
+
+
+# Every plural category of es and en (CLDR), and the words for today and tomorrow.
+SMALL_DAYS = ['today = "today"', 'tomorrow = "tomorrow"', 'one = "in {n} day"',
+              'many = "in {n} days"', 'other = "in {n} days"']  # fmt: skip
+SMALL_FORMATS = ['date_line = "{label}: {date}"', 'change_line = "{label}: {date}, was {old_date}"']
+
+
 def small_file(code: str) -> list[str]:
     """The lines of a small valid language file."""
     stop = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"]
+    days = SMALL_DAYS if code != "en" else [line for line in SMALL_DAYS if "many" not in line]
     return [
         f'language = "{code}"',
         f'babel_locale = "{code}"',
@@ -261,11 +275,31 @@ def small_file(code: str) -> list[str]:
         'start = ["START", "YES", "UNSTOP"]',
         'help = ["HELP", "INFO"]',
         'dates = ["DATES"]',
+        "[days]",
+        *days,
+        "[formats]",
+        *SMALL_FORMATS,
         "[messages]",
-        *(f'{key} = "{{org}}: {key}"' for key in KEYS),
+        *(f'{key} = "{small_text(key)}"' for key in KEYS),
         "[labels]",
         *(f'{kind.value} = "{kind.value}"' for kind in DeadlineKind),
     ]
+
+
+def small_back(code: str) -> list[str]:
+    """The lines of a valid back-translation of `small_file(code)`."""
+    lines = small_file(code)
+    tables = ("[days]", "[formats]", "[messages]", "[labels]")
+    kept = [f'language = "{code}"']
+    table = None
+    for line in lines:
+        if line.startswith("["):
+            table = line
+            if line in tables:
+                kept.append(line)
+        elif table in tables:
+            kept.append(line)
+    return kept
 
 
 def write(directory: Path, code: str, lines: list[str]) -> Path:
@@ -281,6 +315,7 @@ def line_of(lines: list[str], start: str) -> int:
 def load_pair(tmp_path: Path, change: Callable[[list[str]], None]) -> tuple[Path, list[str]]:
     """Write a valid en.toml and an es.toml changed by `change`; the es path and lines."""
     write(tmp_path, "en", small_file("en"))
+    write(tmp_path, "es.back", small_back("es"))
     lines = small_file("es")
     change(lines)
     return write(tmp_path, "es", lines), lines
@@ -301,6 +336,7 @@ def test_it_loads_the_small_files(tmp_path: Path) -> None:
     load_pair(tmp_path, lambda lines: None)
     catalog = load_catalog(tmp_path, languages=("en", "es"))
     assert catalog.render("es", "reply.stop", org="O", contact="x") == "O: reply.stop"
+    assert catalog.file("es").back is not None
 
 
 def test_it_reports_a_toml_syntax_error_with_its_line(tmp_path: Path) -> None:
@@ -326,7 +362,7 @@ def test_it_refuses_an_extra_key_in_messages(tmp_path: Path) -> None:
 
 def test_it_names_an_unknown_placeholder_and_its_key(tmp_path: Path) -> None:
     def change(lines: list[str]) -> None:
-        lines[line_of(lines, "welcome =") - 1] = 'welcome = "{org}: on {dat}"'
+        lines[line_of(lines, "welcome =") - 1] = 'welcome = "{org}: on {dat} {dates}"'
 
     path, lines = load_pair(tmp_path, change)
     expect_error(tmp_path, path, line_of(lines, "welcome ="), "{dat}", "welcome")
