@@ -18,13 +18,17 @@ from sqlmodel import Session, col, select
 from tracker.alerts.compose import Composer, DeadlineView
 from tracker.alerts.consent import consenting
 from tracker.alerts.policy import local_date, next_allowed, reminder_due
-from tracker.alerts.render import DATE_CHANGED, WELCOME, change_params, merge_change_params
+from tracker.alerts.render import (
+    DATE_CHANGED,
+    USCIS_DENIED,
+    USCIS_REJECTED,
+    WELCOME,
+    change_params,
+    merge_change_params,
+)
 from tracker.domain.model import DeadlineChange
 from tracker.store.models import Alert, AlertState, Case, DeadlineRow, Parolee, must_id
 
-# A USCIS decision the person must hear about (tracker.uscis.actions).
-USCIS_DENIED = "uscis_denied"
-USCIS_REJECTED = "uscis_rejected"
 # Messages about an event rather than a deadline: once planned they stand, whatever
 # happens to the deadlines (consent withdrawn still cancels them).
 STANDING = (WELCOME, DATE_CHANGED, USCIS_DENIED, USCIS_REJECTED)

@@ -25,7 +25,9 @@ from tracker.store.models import Alert, AlertState, Case, DeadlineRow, Parolee, 
 WELCOME = "welcome"
 DATE_CHANGED = "date_changed"
 # A USCIS decision the person must hear about (tracker.uscis.actions), and its text.
-USCIS_TEXTS = {"uscis_denied": "uscis.denied", "uscis_rejected": "uscis.rejected"}
+USCIS_DENIED = "uscis_denied"
+USCIS_REJECTED = "uscis_rejected"
+USCIS_TEXTS = {USCIS_DENIED: "uscis.denied", USCIS_REJECTED: "uscis.rejected"}
 
 
 @dataclass(frozen=True)

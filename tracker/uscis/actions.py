@@ -25,9 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from tracker.alerts.compose import Composer
-from tracker.alerts.planner import USCIS_DENIED, USCIS_REJECTED, can_text
+from tracker.alerts.planner import can_text
 from tracker.alerts.policy import local_date, next_allowed
-from tracker.alerts.render import uscis_params
+from tracker.alerts.render import USCIS_DENIED, USCIS_REJECTED, uscis_params
 from tracker.domain.model import Form, UscisEvent
 from tracker.store.models import (
     Alert,
