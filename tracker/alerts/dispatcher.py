@@ -29,7 +29,7 @@ from tracker.alerts.compose import Composer
 from tracker.alerts.consent import stop_texting
 from tracker.alerts.planner import can_text
 from tracker.alerts.policy import ReminderPolicy, local_date, next_allowed
-from tracker.alerts.render import current_deadline, render_alert
+from tracker.alerts.render import Rendered, current_deadline, render_alert
 from tracker.clock import Clock
 from tracker.metrics import SMS_ERRORS, SMS_SEND_SECONDS
 from tracker.sms.base import SendResult, SmsBackend, SmsError, SmsErrorKind, mask_phone
@@ -58,6 +58,18 @@ class DispatchOutcome:
     reconciled: int = 0
     recovered: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+NOTHING_TO_SAY = "nothing left to say: the dates moved or passed"
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """One of: set aside with (state, reason), wait until an instant, or send this text."""
+
+    skip: tuple[AlertState, str] | None = None
+    wait_until: datetime | None = None
+    text: Rendered | None = None
 
 
 @dataclass(frozen=True)
@@ -131,20 +143,33 @@ class Dispatcher:
         return previews
 
     def _preview(self, session: Session, alert: Alert, now: datetime) -> Preview:
-        parolee = session.get(Parolee, alert.parolee_id)
-        assert parolee is not None and alert.id is not None
+        assert alert.id is not None
         recipient = mask_phone(alert.recipient)
+        verdict = self._verdict(session, alert, now)
+        if verdict.skip is not None:
+            return Preview(alert.id, recipient, alert.kind, None, f"not needed: {verdict.skip[1]}")
+        if verdict.wait_until is not None:
+            opens = verdict.wait_until.astimezone(UTC).isoformat().replace("+00:00", "Z")
+            return Preview(alert.id, recipient, alert.kind, None, f"waiting until {opens}")
+        assert verdict.text is not None
+        return Preview(alert.id, recipient, alert.kind, verdict.text.body)
+
+    def _verdict(self, session: Session, alert: Alert, now: datetime) -> _Verdict:
+        """What happens to a due alert now: set aside (and why), wait for the sending
+        window, or go with this text. `_check` acts on it; `simulate` only reports it."""
+        parolee = session.get(Parolee, alert.parolee_id)
+        assert parolee is not None
         reason = self._why_not(session, alert, parolee, now)
         if reason is not None:
-            return Preview(alert.id, recipient, alert.kind, None, f"not needed: {reason[1]}")
+            return _Verdict(skip=reason)
         rendered = render_alert(session, alert, self.composer, now)
         if rendered is None:
-            return Preview(alert.id, recipient, alert.kind, None, "not needed: nothing to say")
+            return _Verdict(skip=(AlertState.CANCELLED, NOTHING_TO_SAY))
         allowed = next_allowed(now, parolee.timezone, self.policy)
         if allowed > now:
-            opens = allowed.astimezone(UTC).isoformat().replace("+00:00", "Z")
-            return Preview(alert.id, recipient, alert.kind, None, f"waiting until {opens}")
-        return Preview(alert.id, recipient, alert.kind, rendered.body)
+            # Outside civil hours in the person's zone: wait for the window to open.
+            return _Verdict(wait_until=allowed)
+        return _Verdict(text=rendered)
 
     def claim(self, limit: int) -> list[int]:
         """Take up to `limit` due alerts for this worker, in one short transaction."""
@@ -222,26 +247,21 @@ class Dispatcher:
             alert = self._mine(session, alert_id)
             if alert is None:
                 return None
-            parolee = session.get(Parolee, alert.parolee_id)
-            assert parolee is not None
-            reason = self._why_not(session, alert, parolee, now)
-            rendered = None if reason else render_alert(session, alert, self.composer, now)
-            if reason is None and rendered is None:
-                reason = AlertState.CANCELLED, "nothing left to say: the dates moved or passed"
-            if reason is not None:
-                state, text = reason
+            verdict = self._verdict(session, alert, now)
+            if verdict.skip is not None:
+                state, text = verdict.skip
                 _finish(alert, state, text, now)
                 session.add(alert)
                 outcome.not_needed += 1
                 return None
-            assert rendered is not None
-            allowed = next_allowed(now, parolee.timezone, self.policy)
-            if allowed > now:
-                # Outside civil hours in the person's zone: wait for the window to open.
-                alert.state, alert.due_at, alert.claimed_by = AlertState.PLANNED, allowed, None
+            if verdict.wait_until is not None:
+                alert.state, alert.claimed_by = AlertState.PLANNED, None
+                alert.due_at = verdict.wait_until
                 session.add(alert)
                 outcome.waiting += 1
                 return None
+            rendered = verdict.text
+            assert rendered is not None
             alert.body, alert.language, alert.segments = (
                 rendered.body,
                 rendered.language,

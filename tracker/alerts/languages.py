@@ -61,10 +61,10 @@ def choose(
     """Record whether `language` is sent as English, in the caller's transaction."""
     if language == REFERENCE or language not in catalog.languages:
         raise InvalidInputError(f"language {language!r}: not a translation we have")
-    row = session.get(LanguageChoice, language)
-    before = row.english_instead if row is not None else False
-    if row is None:
-        row = LanguageChoice(language=language, english_instead=english, changed_at=now)
+    row = session.get(LanguageChoice, language) or LanguageChoice(
+        language=language, english_instead=False, changed_at=now
+    )
+    before = row.english_instead
     row.english_instead, row.changed_at = english, now
     session.add(row)
     if before != english:
