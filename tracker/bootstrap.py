@@ -22,7 +22,7 @@ from tracker.domain.holds import parse_holds
 from tracker.domain.known_terminations import KnownTermination, parse_known_terminations
 from tracker.domain.rules import RuleSet
 from tracker.domain.rules_config import parse_ruleset
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, SettingsError
 from tracker.feeds.policy import FeedPolicy, parse_feed_policy
 from tracker.policies import Policies
 from tracker.privacy.retention import RetentionPolicy, parse_retention
@@ -120,7 +120,7 @@ class App:
         """A dispatcher on the configured SMS backend, named after this process."""
         return Dispatcher(
             engine=self.engine,
-            backend=make_backend(self.settings),
+            backend=make_backend(self.settings, clock=self.clock),
             composer=self.composer,
             clock=self.clock,
             worker=f"{socket.gethostname()}:{os.getpid()}",
@@ -138,14 +138,14 @@ class App:
         return DbQuotaLedger(self.engine, self.settings.uscis_daily_budget)
 
     def uscis_client(self, http: httpx.Client) -> UscisClient:
-        """The USCIS client over `http`; ValueError unless the credentials are set.
+        """The USCIS client over `http`; SettingsError unless the credentials are set.
 
         The quota day and tokens follow the app's clock (`--now`); the pace of requests
         follows the machine's, since that is the one USCIS counts by.
         """
         settings = self.settings
         if not settings.uscis_enabled or settings.uscis_client_secret is None:
-            raise ValueError("USCIS polling needs USCIS_CLIENT_ID and USCIS_CLIENT_SECRET")
+            raise SettingsError("USCIS polling needs USCIS_CLIENT_ID and USCIS_CLIENT_SECRET")
         return UscisClient(
             http,
             client_id=settings.uscis_client_id or "",

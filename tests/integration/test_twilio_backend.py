@@ -12,12 +12,15 @@ from twilio.request_validator import RequestValidator
 
 from tests.fakes.loopback import free_port
 from tests.fakes.twilio_server import CallbackSink, FakeTwilioServer
+from tracker.clock import FixedClock
 from tracker.settings import Settings, load_settings
 from tracker.sms.base import SmsError, SmsErrorKind
 from tracker.sms.console import ConsoleBackend
 from tracker.sms.factory import make_backend
 from tracker.sms.httpx_client import HttpxTwilioClient
 from tracker.sms.twilio_backend import CLOCK_SKEW, TwilioBackend, classify_callback_error
+
+from ..conftest import NOW
 
 TO = "+15551230001"
 OTHER = "+15551230002"
@@ -495,8 +498,13 @@ def test_it_prints_console_messages_to_stdout_by_default(
 
 
 def test_it_makes_the_backend_the_settings_ask_for(twilio_server: FakeTwilioServer) -> None:
-    assert isinstance(make_backend(load_settings(sms_backend="console")), ConsoleBackend)
-    twilio = make_backend(twilio_settings(twilio_server))
+    clock = FixedClock(NOW)
+    console = make_backend(load_settings(sms_backend="console"), clock=clock)
+    assert isinstance(console, ConsoleBackend)
+    console.send(TO, "Hello", None)
+    # The app's clock, not the machine's, stamps what the console backend keeps.
+    assert console.messages[0].sent_at == NOW
+    twilio = make_backend(twilio_settings(twilio_server), clock=clock)
     assert isinstance(twilio, TwilioBackend)
     twilio.close()
 

@@ -25,6 +25,7 @@ from tests.fakes.uscis_server import (
     FakeTime,
     FakeUscisServer,
 )
+from tracker.errors import SettingsError
 from tracker.uscis.client import DEFAULT_TIMEOUT, UscisClient
 from tracker.uscis.errors import (
     BadReceipt,
@@ -520,7 +521,7 @@ def test_the_base_url_must_be_https_or_on_loopback(http: httpx.Client, url: str)
 
 
 def test_it_needs_credentials(http: httpx.Client) -> None:
-    with pytest.raises(ValueError, match="USCIS_CLIENT_ID"):
+    with pytest.raises(SettingsError, match="USCIS_CLIENT_ID"):
         UscisClient(
             http,
             client_id="",

@@ -26,6 +26,8 @@ MAX_PER_CLIENT = 20
 class TooManyAttempts(TrackerError):
     """Sign-in refused for a while after repeated failures."""
 
+    http_status = 429
+
 
 @dataclass(frozen=True)
 class Caller:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from tracker.alerts.messages import REFERENCE, Catalog
-from tracker.errors import InvalidInputError
+from tracker.errors import NotFoundError
 from tracker.store import audit
 from tracker.store.models import LanguageChoice
 
@@ -60,7 +60,7 @@ def choose(
 ) -> None:
     """Record whether `language` is sent as English, in the caller's transaction."""
     if language == REFERENCE or language not in catalog.languages:
-        raise InvalidInputError(f"language {language!r}: not a translation we have")
+        raise NotFoundError(f"language {language!r}: not a translation we have")
     row = session.get(LanguageChoice, language) or LanguageChoice(
         language=language, english_instead=False, changed_at=now
     )

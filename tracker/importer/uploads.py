@@ -27,11 +27,11 @@ MAX_FILENAME = 200
 
 
 class UploadRefused(TrackerError):
-    """An upload or a confirm that cannot go ahead; `status` is the HTTP answer to give."""
+    """An upload or a confirm that cannot go ahead, with the HTTP answer to give."""
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
-        self.status = status
+        self.http_status = status
 
 
 @dataclass(frozen=True)

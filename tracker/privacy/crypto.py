@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from tracker.errors import TrackerError
+from tracker.errors import SettingsError
 
 VERSION = "v1"
 KEY_BYTES = 32
@@ -36,7 +36,7 @@ INDEX_HEX = 32
 DECRYPT_CACHE = 4096
 
 
-class DataKeyError(TrackerError):
+class DataKeyError(SettingsError):
     """A data key is malformed, missing, or does not open a stored value."""
 
 

@@ -1,4 +1,5 @@
-"""The one interface every SMS backend implements, and the one error type it raises.
+"""The one interface every SMS backend implements, and the one error type it raises
+(a `tracker.errors.ProviderError`).
 
 SmsError.kind tells the dispatcher what to do next:
 - PERMANENT       never retry this message (invalid number, landline, blocked)
@@ -15,6 +16,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from tracker.errors import ProviderError
+
 
 class SmsErrorKind(StrEnum):
     """What a failed send means for the next step."""
@@ -28,12 +31,35 @@ class SmsErrorKind(StrEnum):
     CONFIGURATION = "configuration"
 
 
-class SmsError(Exception):
-    """A send that did not (or may not have) gone through."""
+# Kinds after which sending the same message again cannot help.
+PERMANENT_KINDS = frozenset(
+    {
+        SmsErrorKind.PERMANENT,
+        SmsErrorKind.UNREACHABLE,
+        SmsErrorKind.OPTED_OUT,
+        SmsErrorKind.CONFIGURATION,
+    }
+)
 
-    def __init__(self, kind: SmsErrorKind, message: str, code: int | None = None) -> None:
-        super().__init__(f"{kind.value}: {message}" + (f" (code {code})" if code else ""))
-        self.kind = kind
+
+class SmsError(ProviderError):
+    """A send that did not (or may not have) gone through. `message` is the provider's
+    reason alone; str() adds the kind and code, for logs."""
+
+    def __init__(
+        self,
+        kind: SmsErrorKind,
+        message: str,
+        code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            f"{kind.value}: {message}" + (f" (code {code})" if code else ""),
+            kind=kind,
+            permanent=kind in PERMANENT_KINDS,
+            retry_after=retry_after,
+        )
+        self.kind: SmsErrorKind = kind
         self.code = code
         self.message = message
 

@@ -19,6 +19,7 @@ from twilio.base.exceptions import (
 )
 from twilio.rest import Client
 
+from tracker.errors import SettingsError
 from tracker.settings import Settings
 from tracker.sms.base import SendResult, SmsError, SmsErrorKind, mask_phone
 from tracker.sms.httpx_client import HttpxTwilioClient, MaybeSentError, NotSentError
@@ -147,9 +148,9 @@ class TwilioBackend:
         sid = settings.twilio_account_sid
         token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
         if not sid or not token:
-            raise ValueError("TwilioBackend needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+            raise SettingsError("TwilioBackend needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
         if not (settings.twilio_messaging_service_sid or settings.twilio_from_number):
-            raise ValueError(
+            raise SettingsError(
                 "TwilioBackend needs TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER"
             )
         self._messaging_service_sid = settings.twilio_messaging_service_sid

@@ -32,6 +32,7 @@ from pydantic import SecretStr
 from tracker.api_urls import api_base_url
 from tracker.clock import Clock
 from tracker.domain.identifiers import normalise_receipt
+from tracker.errors import SettingsError
 from tracker.uscis.errors import (
     BadReceipt,
     CredentialsRejected,
@@ -96,7 +97,7 @@ class UscisClient:
         refresh_margin: timedelta = REFRESH_MARGIN,
     ) -> None:
         if not client_id or not client_secret.get_secret_value():
-            raise ValueError("UscisClient needs USCIS_CLIENT_ID and USCIS_CLIENT_SECRET")
+            raise SettingsError("UscisClient needs USCIS_CLIENT_ID and USCIS_CLIENT_SECRET")
         base = api_base_url(base_url, "USCIS")
         self._http = http
         self._client_id = client_id

@@ -1,7 +1,8 @@
 """What the USCIS client raises. Every message says what went wrong and for which receipt;
 none holds a token, the client secret or anything about the person.
 
-UscisError                  USCIS did not tell us a status (base; a TrackerError)
+UscisError                  USCIS did not tell us a status (a ProviderError: `kind` is
+                            the class's name, `permanent` whether asking again can help)
 ├── BadReceipt              not a receipt number: refused here, or 422 from USCIS
 ├── NotRecognised           404: USCIS does not know the receipt (yet)
 ├── QuotaExhausted          the day's request budget is spent; nothing was sent
@@ -13,15 +14,26 @@ UscisError                  USCIS did not tell us a status (base; a TrackerError
 """
 
 from datetime import date
+from typing import ClassVar
 
-from tracker.errors import TrackerError
+from tracker.errors import ProviderError
 
 
-class UscisError(TrackerError):
+class UscisError(ProviderError):
     """A status lookup failed; `receipt` is the receipt number it was for, if any."""
 
-    def __init__(self, message: str, receipt: str | None = None) -> None:
-        super().__init__(message)
+    # Asking again cannot help: the receipt or the credentials must change first.
+    is_permanent: ClassVar[bool] = True
+
+    def __init__(
+        self, message: str, receipt: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(
+            message,
+            kind=type(self).__name__,
+            permanent=self.is_permanent,
+            retry_after=retry_after,
+        )
         self.receipt = receipt
 
 
@@ -32,9 +44,13 @@ class BadReceipt(UscisError):
 class NotRecognised(UscisError):
     """USCIS has no case under this receipt number (a new filing may not be in it yet)."""
 
+    is_permanent = False
+
 
 class QuotaExhausted(UscisError):
     """The day's request budget is spent: the request was not sent."""
+
+    is_permanent = False
 
     def __init__(self, day: date, budget: int, receipt: str | None) -> None:
         super().__init__(
@@ -53,6 +69,8 @@ class CredentialsRejected(UscisError):
 class UnexpectedResponse(UscisError):
     """USCIS answered something we cannot read; `field` names the part that was wrong."""
 
+    is_permanent = False
+
     def __init__(self, receipt: str | None, field: str, problem: str) -> None:
         about = f"for receipt {receipt}" if receipt else "to the access token request"
         super().__init__(f"USCIS's answer {about}: {field} {problem}", receipt)
@@ -62,9 +80,10 @@ class UnexpectedResponse(UscisError):
 class TemporaryFailure(UscisError):
     """USCIS could not answer now; `retry_after` (seconds) is its own hint, if it gave one."""
 
+    is_permanent = False
+
     def __init__(self, message: str, receipt: str | None, retry_after: float | None = None) -> None:
-        super().__init__(message, receipt)
-        self.retry_after = retry_after
+        super().__init__(message, receipt, retry_after)
 
 
 class RateLimited(TemporaryFailure):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -33,7 +33,7 @@ from tracker.cases.contact import update_contact
 from tracker.cases.terminations import record_notice
 from tracker.clock import local_today
 from tracker.domain.model import Form
-from tracker.errors import InvalidInputError, NotFoundError, TrackerError
+from tracker.errors import IllegalTransitionError, InvalidInputError, NotFoundError, TrackerError
 from tracker.sms.base import mask_phone
 from tracker.store.db import session_scope
 from tracker.store.models import Case, Parolee, Representative, must_id
@@ -59,10 +59,7 @@ Action = Callable[[Session, Case, Parolee], str]
 
 def open_case(session: Session, case_id: int, caller: Caller) -> tuple[Case, Parolee]:
     """The case, if it exists (404) and the caller may see it (403)."""
-    try:
-        case, parolee = load_case(session, case_id)
-    except NotFoundError as exc:
-        raise HTTPException(status_code=404, detail=exc.message) from None
+    case, parolee = load_case(session, case_id)
     require_case(caller, case)
     return case, parolee
 
@@ -144,9 +141,7 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
             with session_scope(app.engine) as session:
                 case, parolee = open_case(session, case_id, visitor.caller)
                 notice = do(session, case, parolee)
-        except NotFoundError as exc:
-            raise HTTPException(status_code=404, detail=exc.message) from None
-        except TrackerError as exc:
+        except (InvalidInputError, IllegalTransitionError) as exc:
             return show(
                 request, visitor, case_id, 422, failed=name, values=dict(fields),
                 **refusal(_on_field(exc, field)),

@@ -51,7 +51,7 @@ def imports_routes(app: App, auth: AdminAuth) -> APIRouter:
         try:
             text = decode(await file.read(uploads.MAX_BYTES + 1))
         except UploadRefused as exc:
-            return page(request, visitor, exc.status, error=exc.message)
+            return page(request, visitor, exc.http_status, error=exc.message)
         finally:
             # A big upload waits in a temporary file on disk: remove it now.
             await form.close()
@@ -74,7 +74,7 @@ def imports_routes(app: App, auth: AdminAuth) -> APIRouter:
                 uploader=uploader(visitor), upload_id=upload_id,
             )  # fmt: skip
         except UploadRefused as exc:
-            return page(request, visitor, exc.status, error=exc.message)
+            return page(request, visitor, exc.http_status, error=exc.message)
         context = {"visitor": visitor, "nav": "import", "report": report}
         return render(request, "import_result.html", context, 200 if report.written else 422)
 

@@ -9,7 +9,6 @@ from fastapi.responses import Response
 
 from tracker.alerts.languages import choose, language_states
 from tracker.bootstrap import App
-from tracker.errors import InvalidInputError
 from tracker.store.db import session_scope
 from tracker.web.admin.auth import AdminAuth, Visitor, require_admin, require_staff
 from tracker.web.admin.page_kit import page, see_other, text
@@ -68,14 +67,11 @@ def languages_routes(app: App, auth: AdminAuth) -> APIRouter:
         wanted = text(fields, "send")
         if wanted not in SEND:
             raise HTTPException(status_code=422, detail="Choose the translation or English.")
-        try:
-            with session_scope(app.engine) as session:
-                choose(
-                    session, catalog, code, SEND[wanted],
-                    actor=visitor.caller.actor, now=app.clock.now(),
-                )  # fmt: skip
-        except InvalidInputError as exc:
-            raise HTTPException(status_code=404, detail=exc.message) from None
+        with session_scope(app.engine) as session:
+            choose(
+                session, catalog, code, SEND[wanted],
+                actor=visitor.caller.actor, now=app.clock.now(),
+            )  # fmt: skip
         name = catalog.language_name(code, "en")
         what = "English" if SEND[wanted] else f"the {name} translation"
         return see_other(PATH, f"People who read {name} now get {what}.", secure=secure)

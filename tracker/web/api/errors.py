@@ -1,14 +1,14 @@
-"""The API's refusals: domain errors become JSON {"detail": ...} with their HTTP status."""
+"""What the API's routes may answer besides success, for the OpenAPI document, and its
+405s. The answers themselves come from `tracker.web.errors`, as for every route."""
 
 from collections import defaultdict
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from tracker.errors import IllegalTransitionError, InvalidInputError, NotFoundError
 from tracker.web.api.schemas import ApiError, InvalidRequest
 
 # What every route may answer besides its success, for the OpenAPI document.
@@ -32,26 +32,6 @@ INVALID: dict[int | str, dict[str, Any]] = {
         "the rules refuse (a sentence saying why).",
     }
 }
-
-
-class ApiRoute(APIRoute):
-    """A route that answers the tracker's user errors as JSON instead of a 500.
-
-    The request's session has been rolled back by then: a refused change writes nothing.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def answer(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except NotFoundError as exc:
-                return JSONResponse({"detail": exc.message}, status_code=404)
-            except (IllegalTransitionError, InvalidInputError) as exc:
-                return JSONResponse({"detail": exc.message}, status_code=422)
-
-        return answer
 
 
 HTTP_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"})

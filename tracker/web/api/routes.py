@@ -38,7 +38,6 @@ from tracker.web.api.errors import (
     INVALID,
     NOT_FOUND,
     UNAUTHORIZED,
-    ApiRoute,
     answer_other_methods,
 )
 from tracker.web.api.schemas import (
@@ -95,9 +94,7 @@ WRITE_ERRORS = {**BAD_BODY, **CASE_ERRORS}
 def api_routes(app: App) -> APIRouter:
     """The /api/v1 routes for this application."""
     auth = ApiAuth(app)
-    router = APIRouter(
-        prefix="/api/v1", tags=["cases"], route_class=ApiRoute, responses=UNAUTHORIZED
-    )
+    router = APIRouter(prefix="/api/v1", tags=["cases"], responses=UNAUTHORIZED)
 
     def today() -> date:
         return local_today(app.clock, app.settings.default_timezone)
