@@ -37,6 +37,7 @@ check: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tracker tests
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 bench: install-dev

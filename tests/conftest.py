@@ -16,7 +16,7 @@ from tests.postgres_diagnosis import why_unreachable
 from tracker.bootstrap import App, read_ruleset
 from tracker.clock import FixedClock
 from tracker.domain.rules import RuleSet
-from tracker.privacy.crypto import Keyring, parse_keys
+from tracker.kit.crypto import Keyring, parse_keys
 from tracker.settings import DEV_DATA_KEY, load_settings
 from tracker.store.db import make_engine
 from tracker.store.migrate import upgrade

@@ -10,7 +10,7 @@ TrackerError                    anything a person can act on (400)
 ├── ConfigError                 a config file is wrong: file, line, reason (500)
 ├── SettingsError               an environment setting is missing or malformed (500)
 │   └── DataKeyError            a data key is malformed, or does not open a stored value
-│                               (tracker.privacy.crypto)
+│                               (tracker.kit.crypto)
 ├── NotFoundError               a case, termination or other record does not exist (404)
 ├── IllegalTransitionError      a status change the status machine refuses (422)
 ├── InvalidInputError           a value given on the CLI, API or in a form is wrong (422)

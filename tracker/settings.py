@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from tracker.errors import SettingsError
-from tracker.privacy.crypto import DataKeyError, Keyring, parse_keys
+from tracker.kit.crypto import DataKeyError, Keyring, parse_keys
 
 # The folder that holds tracker/ and config/: defaults are found from here, not from the
 # working directory, so `tracker` works the same from any folder.

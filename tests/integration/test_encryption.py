@@ -22,7 +22,7 @@ from tracker.clock import FixedClock
 from tracker.errors import NotFoundError, TrackerError
 from tracker.feeds.tokens import issue
 from tracker.importer.service import ImportOptions, import_file
-from tracker.privacy.crypto import DataKeyError, Keyring, generate_key, parse_keys
+from tracker.kit.crypto import DataKeyError, Keyring, generate_key, parse_keys
 from tracker.privacy.rotation import pending, rotate
 from tracker.settings import load_settings
 from tracker.store.blind import a_number_is, name_has_words, phone_is

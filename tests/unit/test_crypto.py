@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from tracker.privacy.crypto import DataKeyError, Keyring, generate_key, is_ciphertext, parse_keys
+from tracker.kit.crypto import DataKeyError, Keyring, generate_key, is_ciphertext, parse_keys
 
 OLD, NEW = b"o" * 32, b"n" * 32
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import SettingsError
-from tracker.privacy.crypto import Keyring, parse_keys
+from tracker.kit.crypto import Keyring, parse_keys
 from tracker.settings import DEV_SECRET, PROJECT_ROOT, Settings, load_settings
 
 STRONG_SECRET = "k" * 40

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, true
 from sqlmodel import Session, col, func, select
 
-from tracker.cases.repository import OPEN_STATUSES
 from tracker.cases.terminations import KnownReach, not_applied, without_notice
 from tracker.domain.holds import FLAG_PREFIX
 from tracker.domain.known_terminations import KnownTermination
+from tracker.domain.status import OPEN_STATUSES
 from tracker.store.models import (
     Alert,
     AlertState,

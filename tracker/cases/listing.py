@@ -18,10 +18,11 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from tracker.accounts.users import Caller
-from tracker.cases.repository import OPEN_STATUSES, next_deadlines, status_among
+from tracker.cases.repository import next_deadlines, status_among
 from tracker.domain.identifiers import normalise_receipt
 from tracker.domain.model import Program, Status
-from tracker.privacy.crypto import Keyring
+from tracker.domain.status import OPEN_STATUSES
+from tracker.kit.crypto import Keyring
 from tracker.store.blind import name_has_words
 from tracker.store.db import session_scope
 from tracker.store.encrypted import session_keyring

@@ -11,6 +11,7 @@ from sqlmodel.sql.expression import Select
 from tracker.domain.holds import Hold, held_by
 from tracker.domain.identifiers import normalise_phone
 from tracker.domain.model import Program, Status
+from tracker.domain.status import OPEN_STATUSES
 from tracker.errors import InvalidInputError, NotFoundError
 from tracker.store.blind import a_number_is, name_has_words, phone_is
 from tracker.store.encrypted import session_keyring
@@ -27,14 +28,6 @@ from tracker.store.models import (
     must_id,
 )
 
-# Cases that still need someone's attention; the default of every "expiring" listing.
-OPEN_STATUSES = (
-    Status.PAROLED,
-    Status.REPAROLE_PENDING,
-    Status.OTHER_STATUS_PENDING,
-    Status.TERMINATED,
-    Status.EXPIRED,
-)
 PAGE = 500
 MAX_ID = 2**31 - 1  # PostgreSQL's integer
 

@@ -21,7 +21,6 @@ from tracker.cases.changes import (
 )
 from tracker.cases.expiry import mark_expired
 from tracker.cases.repository import (
-    OPEN_STATUSES,
     CaseSearch,
     ExpiringCase,
     case_detail,
@@ -44,6 +43,7 @@ from tracker.clock import local_today
 from tracker.csv_safe import neutralise
 from tracker.domain.holds import Hold
 from tracker.domain.model import Decision, Form, Program, Status
+from tracker.domain.status import OPEN_STATUSES
 from tracker.errors import InvalidInputError
 from tracker.store.db import session_scope
 from tracker.store.models import StaffNotice, must_id

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from tracker.cli.common import make_app
-from tracker.privacy.crypto import generate_key
+from tracker.kit.crypto import generate_key
 from tracker.privacy.rotation import DEFAULT_BATCH, pending, rotate
 
 keys_app = typer.Typer(help="Data encryption keys.", no_args_is_help=True)

@@ -7,6 +7,15 @@ from tracker.errors import IllegalTransitionError
 
 S = Status
 
+# Cases that still need someone's attention; the default of every "expiring" listing.
+OPEN_STATUSES = (
+    Status.PAROLED,
+    Status.REPAROLE_PENDING,
+    Status.OTHER_STATUS_PENDING,
+    Status.TERMINATED,
+    Status.EXPIRED,
+)
+
 ALLOWED: dict[Status, frozenset[Status]] = {
     S.PAROLED: frozenset(
         {S.REPAROLE_PENDING, S.OTHER_STATUS_PENDING, S.EXPIRED, S.DEPARTED,

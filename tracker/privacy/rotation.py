@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlmodel import SQLModel
 
-from tracker.privacy.crypto import Keyring, is_ciphertext
+from tracker.kit.crypto import Keyring, is_ciphertext
 from tracker.store.blind import INDEXES, index_values, replace_name_words
 from tracker.store.encrypted import Encrypted
 from tracker.store.models import Parolee

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from sqlmodel import col, select
 
 from tracker.domain.identifiers import name_words, normalise_a_number
-from tracker.privacy.crypto import Keyring
+from tracker.kit.crypto import Keyring
 from tracker.store.encrypted import session_keyring
 from tracker.store.models import Alert, Parolee, ParoleeNameWord
 

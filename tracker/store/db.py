@@ -9,7 +9,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlmodel import Session, create_engine
 
-from tracker.privacy.crypto import Keyring
+from tracker.kit.crypto import Keyring
 from tracker.store import blind
 from tracker.store.encrypted import attach_keyring
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
-from tracker.privacy.crypto import Keyring
+from tracker.kit.crypto import Keyring
 
 _ATTRIBUTE = "tracker_keyring"
 

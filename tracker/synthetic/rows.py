@@ -27,7 +27,7 @@ from tracker.domain.model import (
 )
 from tracker.domain.parole import effective_end
 from tracker.domain.rules import RuleSet, compute_deadlines
-from tracker.privacy.crypto import Keyring
+from tracker.kit.crypto import Keyring
 from tracker.store.blind import index_values, name_word_rows
 from tracker.store.models import AlertState, Parolee
 from tracker.synthetic.bulk import BulkTable, Row

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Connection, and_, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
-from tracker.cases.repository import OPEN_STATUSES
+from tracker.domain.status import OPEN_STATUSES
 from tracker.store.models import Case, Filing, UscisPoll
 
 

@@ -9,8 +9,10 @@ from tracker.bootstrap import App
 from tracker.jobs.heartbeat import scheduler_health
 from tracker.jobs.scheduler import Ticker
 from tracker.store.db import session_scope
+from tracker.web.admin.auth import AdminAuth
 from tracker.web.admin.site import install_admin
 from tracker.web.api import api_routes
+from tracker.web.errors import install_error_answers
 from tracker.web.feeds import feed_routes
 from tracker.web.metrics import metrics_routes
 from tracker.web.webhooks import webhook_routes
@@ -35,7 +37,9 @@ def create_app(app: App, *, with_scheduler: bool = False) -> FastAPI:
     web.include_router(webhook_routes(app))
     web.include_router(feed_routes(app))
     web.include_router(api_routes(app))
-    install_admin(web, app)
+    auth = AdminAuth(app)
+    install_admin(web, app, auth)
+    install_error_answers(web, auth)
     web.include_router(metrics_routes(app.engine, app.clock, app.settings.uscis_daily_budget))
 
     @web.get("/healthz")

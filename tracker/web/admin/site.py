@@ -1,4 +1,4 @@
-"""The admin as a whole: its routers, static files, and how its errors look."""
+"""The admin as a whole: its routers and static files."""
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -15,13 +15,11 @@ from tracker.web.admin.imports import imports_routes
 from tracker.web.admin.languages_page import languages_routes
 from tracker.web.admin.login import login_routes
 from tracker.web.admin.terminations import terminations_routes
-from tracker.web.errors import install_error_answers
 from tracker.web.templating import STATIC
 
 
-def install_admin(web: FastAPI, app: App) -> None:
-    """Add the admin pages, their static files and error pages to `web`."""
-    auth = AdminAuth(app)
+def install_admin(web: FastAPI, app: App, auth: AdminAuth) -> None:
+    """Add the admin pages and their static files to `web`."""
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     for routes in (
         login_routes,
@@ -36,4 +34,3 @@ def install_admin(web: FastAPI, app: App) -> None:
         audit_routes,
     ):
         web.include_router(routes(app, auth), include_in_schema=False)
-    install_error_answers(web, auth)

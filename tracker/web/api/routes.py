@@ -20,13 +20,13 @@ from tracker.cases.changes import (
     record_fee_notice,
     update_facts,
 )
-from tracker.cases.repository import OPEN_STATUSES, ExpiringCase, case_terminations
+from tracker.cases.repository import ExpiringCase, case_terminations
 from tracker.cases.service import StatusRequest, add_filing, change_status, refresh
 from tracker.cases.terminations import record_notice
 from tracker.clock import local_today
 from tracker.domain.holds import held_by
 from tracker.domain.model import DeadlineChange, Program, Status
-from tracker.domain.status import check_transition
+from tracker.domain.status import OPEN_STATUSES, check_transition
 from tracker.errors import InvalidInputError
 from tracker.store import audit
 from tracker.store.db import session_scope
