@@ -10,11 +10,11 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from tracker.alerts.consent import consenting
-from tracker.cases.service import refresh, touch_deadlines
+from tracker.cases.edit import case_edit
+from tracker.domain.model import AlertState
 from tracker.errors import InvalidInputError
 from tracker.policies import Policies
-from tracker.store import audit
-from tracker.store.models import Alert, AlertState, Case, Parolee, must_id
+from tracker.store.models import Alert, Case, Parolee
 
 # Changes that alter what is sent, to whom, or when: the person's reminders are re-planned.
 MESSAGING = frozenset({"phone", "language", "timezone"})
@@ -60,15 +60,15 @@ def update_contact(
     session.add(parolee)
     cases = session.exec(select(Case).where(Case.parolee_id == parolee.id)).all()
     for case in cases:
-        if "full_name" in changed:
-            # Calendar events name the person: they must be replaced, not kept.
-            touch_deadlines(session, must_id(case.id), now)
-        if MESSAGING.intersection(changed):
-            refresh(session, case, policies, now)
-        audit.record(
-            session, at=now, actor=actor, action="case.contact_changed", entity="case",
-            entity_id=case.id, fields=",".join(changed),
-        )  # fmt: skip
+        with case_edit(
+            session, case, parolee=parolee, by=actor, policies=policies, now=now
+        ) as edit:
+            if "full_name" in changed:
+                # Calendar events name the person: they must be replaced, not kept.
+                edit.renamed()
+            if MESSAGING.intersection(changed):
+                edit.touch(case)
+            edit.audit_as("case.contact_changed", fields=",".join(changed))
     return changed
 
 
@@ -92,4 +92,4 @@ def _new_number(session: Session, parolee: Parolee, phone: str | None, now: date
 
 def _slot(alert: Alert) -> tuple[int, str, date, int]:
     """The alert's unique key without its recipient."""
-    return alert.case_id, alert.kind, alert.deadline_date, alert.offset_days
+    return alert.case_id, alert.kind, alert.about_date, alert.offset_days

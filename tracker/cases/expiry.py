@@ -5,7 +5,8 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from tracker.cases.service import has_pending_filing, record_status, refresh
+from tracker.cases.edit import case_edit
+from tracker.cases.repository import has_pending_filing
 from tracker.clock import Clock, local_today
 from tracker.domain.model import Form, Status
 from tracker.policies import Policies
@@ -48,7 +49,9 @@ def mark_expired(engine: Engine, policies: Policies, clock: Clock) -> int:
                 if case.end_date >= local_today(clock, parolee.timezone):
                     continue
                 reason = f"parole ended on {case.end_date} and no application is pending"
-                record_status(session, case, Status.EXPIRED, SYSTEM, reason, now, case.end_date)
-                refresh(session, case, policies, now)
+                with case_edit(
+                    session, case, parolee=parolee, by=SYSTEM, policies=policies, now=now
+                ) as edit:
+                    edit.expire(reason)
                 moved += 1
     return moved

@@ -10,8 +10,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from tracker.accounts.users import Caller
+from tracker.cases.access import readable
 from tracker.cases.deadlines import case_facts, termination_facts
-from tracker.cases.service import refresh
+from tracker.cases.edit import case_edit
 from tracker.domain.known_terminations import KnownTermination
 from tracker.domain.model import FilingFacts, Form, Program, Status
 from tracker.domain.parole import excepted
@@ -50,11 +52,15 @@ class TerminationRequest:
     def of_known(cls, known: KnownTermination) -> "TerminationRequest":
         """The request that records a shipped notice as it was published."""
         return cls(
-            program=known.program, effective=known.effective, citation=known.citation,
-            notice_date=known.published, except_form=known.except_form,
-            except_filed_by=known.except_filed_by, on_notice=known.on_notice,
+            program=known.program,
+            effective=known.effective,
+            citation=known.citation,
+            notice_date=known.published,
+            except_form=known.except_form,
+            except_filed_by=known.except_filed_by,
+            on_notice=known.on_notice,
             known_id=known.id,
-        )  # fmt: skip
+        )
 
 
 @dataclass
@@ -105,20 +111,28 @@ def apply_termination(
     session.flush()
     outcome = TerminationOutcome(must_id(termination.id))
     for case in _cases_of(session, request.program):
-        link = TerminationCase(termination_id=outcome.termination_id, case_id=must_id(case.id),
-                               applied_at=now)  # fmt: skip
-        session.add(link)
+        link = TerminationCase(
+            termination_id=outcome.termination_id, case_id=must_id(case.id), applied_at=now
+        )
         before = case.end_date
-        refresh(session, case, policies, now)
+        with case_edit(session, case, by=actor, policies=policies, now=now) as edit:
+            edit.touch(link)
         outcome.considered += 1
         _count(outcome, before, case.end_date, now.date())
         if excepted(termination_facts(termination, link), _filings(session, case)):
             outcome.excepted += 1
     audit.record(
-        session, at=now, actor=actor, action="termination.applied", entity="program_termination",
-        entity_id=termination.id, program=request.program.value,
-        effective=request.effective.isoformat(), moved=outcome.moved, known=request.known_id,
-    )  # fmt: skip
+        session,
+        at=now,
+        actor=actor,
+        action="termination.applied",
+        entity="program_termination",
+        entity_id=termination.id,
+        program=request.program.value,
+        effective=request.effective.isoformat(),
+        moved=outcome.moved,
+        known=request.known_id,
+    )
     return outcome
 
 
@@ -158,12 +172,19 @@ def set_state(
         assert case is not None
         before = case.end_date
         outcome.considered += 1
-        refresh(session, case, policies, now)
+        # The termination's state is a fact the rules read for every case it reached.
+        with case_edit(session, case, by=actor, policies=policies, now=now) as edit:
+            edit.touch(case)
         _count(outcome, before, case.end_date, now.date())
     audit.record(
-        session, at=now, actor=actor, action=f"termination.{state.value}",
-        entity="program_termination", entity_id=termination_id, reason=reason,
-    )  # fmt: skip
+        session,
+        at=now,
+        actor=actor,
+        action=f"termination.{state.value}",
+        entity="program_termination",
+        entity_id=termination_id,
+        reason=reason,
+    )
     return outcome
 
 
@@ -262,17 +283,18 @@ def record_notice(
     link.notice_received = received
     link.notice_recorded_at = now
     link.notice_recorded_by = actor
-    session.add(link)
-    refresh(session, case, policies, now)
-    audit.record(
-        session, at=now, actor=actor, action="termination.notice_recorded", entity="case",
-        entity_id=case.id, termination=termination_id, received=received.isoformat(),
-    )  # fmt: skip
+    with case_edit(session, case, by=actor, policies=policies, now=now) as edit:
+        edit.touch(link)
+        edit.audit_as(
+            "termination.notice_recorded",
+            termination=termination_id,
+            received=received.isoformat(),
+        )
     return link
 
 
 def without_notice(
-    session: Session, termination_id: int | None = None, representative_id: int | None = None
+    session: Session, termination_id: int | None = None, caller: Caller | None = None
 ) -> list[Case]:
     """Open cases under an in-force, notice-based termination with no individual notice
     recorded: their parole has not ended under it yet, and someone should find out."""
@@ -290,8 +312,8 @@ def without_notice(
     )
     if termination_id is not None:
         query = query.where(TerminationCase.termination_id == termination_id)
-    if representative_id is not None:
-        query = query.where(Case.representative_id == representative_id)
+    if caller is not None:
+        query = query.where(readable(caller))
     return list(session.exec(query).unique().all())
 
 

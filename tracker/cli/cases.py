@@ -9,16 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tracker.cases.changes import (
-    CaseFactsUpdate,
-    add_application,
-    add_reparole,
-    decide_filing,
-    end_moved,
-    newest_pending,
-    record_fee_notice,
-    update_facts,
-)
+from tracker.cases.edit import CaseFactsUpdate, StatusRequest, end_moved
 from tracker.cases.expiry import mark_expired
 from tracker.cases.repository import (
     CaseSearch,
@@ -28,13 +19,13 @@ from tracker.cases.repository import (
     find_case,
     search_cases,
 )
-from tracker.cases.service import StatusRequest, change_status
 from tracker.cases.terminations import record_notice
 from tracker.cli.common import (
     FormatOption,
     NowOption,
     actor,
     check_format,
+    editing,
     make_app,
     parse_date,
     table,
@@ -377,7 +368,6 @@ def case_status(
     request = StatusRequest(
         target=status,
         reason=reason,
-        actor=actor(),
         effective=parse_date(on, "--date"),
         new_expiry=parse_date(new_expiry, "--new-expiry"),
         receipt=receipt,
@@ -387,9 +377,10 @@ def case_status(
     if receipt and form is None:
         raise InvalidInputError("--receipt needs --form, e.g. --form I-131")
     with session_scope(app.engine) as session:
-        case, _ = find_case(session, ref)
+        case, parolee = find_case(session, ref)
         before = case.end_date
-        change_status(session, case, request, app.policies, app.clock.now())
+        with editing(app, session, case, parolee) as edit:
+            edit.status(request)
         moved = end_moved(before, case)
     typer.echo(f"Case {case.external_id} is now {status.value}.{moved}")
 
@@ -414,11 +405,9 @@ def case_filing_add(
     if filed_on > instant.date():
         raise InvalidInputError(f"--filed {filed_on} is after today ({instant.date()})")
     with session_scope(app.engine) as session:
-        case, _ = find_case(session, ref)
-        add_application(
-            session, case, form=form, receipt=receipt, filed=filed_on, actor=actor(),
-            policies=app.policies, now=instant,
-        )  # fmt: skip
+        case, parolee = find_case(session, ref)
+        with editing(app, session, case, parolee) as edit:
+            edit.filing(form=form, receipt=receipt, filed=filed_on)
         typer.echo(f"Case {case.external_id}: {form.value} filed {filed_on} recorded.")
 
 
@@ -435,12 +424,10 @@ def case_filing_decide(
     day = parse_date(on, "--on")
     assert day is not None
     with session_scope(app.engine) as session:
-        case, _ = find_case(session, ref)
+        case, parolee = find_case(session, ref)
         before = case.end_date
-        decide_filing(
-            session, case, newest_pending(session, case, form), decision=decision, on=day,
-            actor=actor(), policies=app.policies, now=app.clock.now(),
-        )  # fmt: skip
+        with editing(app, session, case, parolee) as edit:
+            edit.decide(edit.newest_pending(form), decision=decision, on=day)
         moved = end_moved(before, case)
         typer.echo(f"Case {case.external_id}: {form.value} {decision.value} on {day}.{moved}")
 
@@ -478,11 +465,9 @@ def case_filing_fee_notice(
     day = parse_date(due, "--due")
     assert day is not None
     with session_scope(app.engine) as session:
-        case, _ = find_case(session, ref)
-        record_fee_notice(
-            session, case, newest_pending(session, case, form), due=day, actor=actor(),
-            policies=app.policies, now=app.clock.now(),
-        )  # fmt: skip
+        case, parolee = find_case(session, ref)
+        with editing(app, session, case, parolee) as edit:
+            edit.fee_notice(edit.newest_pending(form), due=day)
         typer.echo(f"Case {case.external_id}: {form.value} fee due {day} recorded.")
 
 
@@ -515,10 +500,8 @@ def case_set(
     )
     with session_scope(app.engine) as session:
         case, parolee = find_case(session, ref)
-        changed = update_facts(
-            session, case, parolee, update, actor=actor(), policies=app.policies,
-            now=app.clock.now(),
-        )  # fmt: skip
+        with editing(app, session, case, parolee) as edit:
+            changed = edit.set_facts(update)
         what = ", ".join(changed) if changed else "nothing (the values were already set)"
         typer.echo(f"Case {case.external_id}: changed {what}.")
 
@@ -540,11 +523,11 @@ def case_grant(
     begins, ends = parse_date(start, "--start"), parse_date(expiry, "--expiry")
     assert begins is not None and ends is not None
     with session_scope(app.engine) as session:
-        case, _ = find_case(session, ref)
-        add_reparole(
-            session, case, start=begins, expiry=ends, note=note, actor=actor(),
-            policies=app.policies, now=app.clock.now(), decided=parse_date(decided, "--decided"),
-        )  # fmt: skip
+        case, parolee = find_case(session, ref)
+        with editing(app, session, case, parolee) as edit:
+            edit.reparole(
+                start=begins, expiry=ends, note=note, decided=parse_date(decided, "--decided")
+            )
         typer.echo(
             f"Case {case.external_id}: re-parole grant added. Parole now ends {case.end_date}."
         )

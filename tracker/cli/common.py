@@ -2,16 +2,20 @@
 
 import getpass
 import sys
+from contextlib import AbstractContextManager
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from sqlmodel import Session
 
 from tracker.bootstrap import App
+from tracker.cases.edit import CaseEdit, case_edit
 from tracker.clock import Clock, FixedClock, RunningClock, SystemClock
 from tracker.errors import InvalidInputError
 from tracker.settings import load_settings
+from tracker.store.models import Case, Parolee
 
 NowOption = Annotated[
     str | None,
@@ -140,6 +144,15 @@ def actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
+
+
+def editing(
+    app: App, session: Session, case: Case, parolee: Parolee
+) -> AbstractContextManager[CaseEdit]:
+    """The CLI user's edit of a case (see `tracker.cases.edit`)."""
+    return case_edit(
+        session, case, parolee=parolee, by=actor(), policies=app.policies, now=app.clock.now()
+    )
 
 
 def check_format(value: str, allowed: tuple[str, ...]) -> str:

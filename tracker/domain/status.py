@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from tracker.domain.model import Status
+from tracker.domain.model import Form, Status
 from tracker.errors import IllegalTransitionError
 
 S = Status
@@ -15,6 +15,14 @@ OPEN_STATUSES = (
     Status.TERMINATED,
     Status.EXPIRED,
 )
+
+# A new filing on a paroled case means the person now waits on that application.
+PENDING_STATUS = {
+    Form.I131: Status.REPAROLE_PENDING,
+    Form.I589: Status.OTHER_STATUS_PENDING,
+    Form.I485: Status.OTHER_STATUS_PENDING,
+    Form.I821: Status.OTHER_STATUS_PENDING,
+}
 
 ALLOWED: dict[Status, frozenset[Status]] = {
     S.PAROLED: frozenset(

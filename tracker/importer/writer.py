@@ -4,28 +4,19 @@ A new case gets its parolee, grant, filing, first status and deadlines; a known 
 updated field by field, and a changed expiry adds a grant rather than overwriting one.
 """
 
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from tracker.alerts.consent import consenting, record_consent
-from tracker.cases.changes import PENDING_STATUS, record_filing, record_reparole
-from tracker.cases.deadlines import refresh_case
-from tracker.cases.service import (
-    add_filing,
-    add_grant,
-    assign_representative,
-    record_status,
-    refresh,
-    touch_deadlines,
-)
+from tracker.cases.edit import CaseEdit, case_edit
 from tracker.domain.model import CaseFacts, FilingFacts, GrantFacts, GrantSource, Status
-from tracker.domain.parole import current_grant
+from tracker.domain.status import PENDING_STATUS
 from tracker.importer.report import ImportReport
 from tracker.importer.rows import ImportRow, RowError
 from tracker.policies import Policies
-from tracker.store import audit
-from tracker.store.models import Case, Filing, Grant, Parolee, Representative, must_id
+from tracker.store.models import Case, Filing, Parolee, Representative, must_id
 
 
 class CaseWriter:
@@ -97,9 +88,13 @@ class CaseWriter:
 
     def _consent(self, parolee: Parolee, *, given: bool) -> None:
         record_consent(
-            self.session, must_id(parolee.id), given=given, how="import", actor=self.actor,
+            self.session,
+            must_id(parolee.id),
+            given=given,
+            how="import",
+            actor=self.actor,
             now=self.now,
-        )  # fmt: skip
+        )
 
     def _create(self, rows: list[ImportRow]) -> None:
         if not rows:
@@ -133,35 +128,37 @@ class CaseWriter:
         self.session.add_all(cases)
         self.session.flush()
         for row, case, parolee in zip(rows, cases, parolees, strict=True):
-            rep = self._representative(row)
-            assign_representative(self.session, case, rep, self.now, new_case=True)
-            self._add_children(row, case)
-            refresh_case(
-                self.session,
-                case,
-                parolee,
-                self.policies,
-                self.now,
-                facts=_facts(row, case),
-                is_new=True,
-            )
+            with self._edit(case, parolee, is_new=True, facts=_facts(row, case)) as edit:
+                edit.representative(self._representative(row))
+                edit.initial_grant(start=row.parole_start, expiry=row.parole_expiry)
+                if row.form_type and row.filed_date:
+                    edit.filing(
+                        form=row.form_type, receipt=row.receipt_number, filed=row.filed_date
+                    )
+                edit.begin(reason="imported")
         self.report.created += len(rows)
 
-    def _add_children(self, row: ImportRow, case: Case) -> None:
-        add_grant(
-            self.session, case, start=row.parole_start, expiry=row.parole_expiry,
-            source=GrantSource.INITIAL, actor=self.actor, now=self.now,
-        )  # fmt: skip
-        if row.form_type and row.filed_date:
-            self._add_filing(row, case)
-        reason = "imported"
-        record_status(self.session, case, case.status, self.actor, reason, self.now, initial=True)
+    def _edit(
+        self, case: Case, parolee: Parolee, *, is_new: bool = False, facts: CaseFacts | None = None
+    ) -> AbstractContextManager[CaseEdit]:
+        return case_edit(
+            self.session,
+            case,
+            parolee=parolee,
+            by=self.actor,
+            policies=self.policies,
+            now=self.now,
+            is_new=is_new,
+            facts=facts,
+        )
 
     def _update(self, row: ImportRow, case: Case, parolee: Parolee) -> None:
-        grants = self.session.exec(select(Grant).where(Grant.case_id == case.id)).all()
-        newest = current_grant(
-            GrantFacts(g.start_date, g.expiry_date, g.source, g.id or 0) for g in grants
-        )
+        with self._edit(case, parolee) as edit:
+            self._update_in(edit, row)
+
+    def _update_in(self, edit: CaseEdit, row: ImportRow) -> None:
+        case, parolee = edit.case, edit.parolee
+        newest = edit.newest_grant()
         if row.parole_start < newest.start:
             reason = (
                 f"older than the newest grant on record (starting {newest.start}); not imported"
@@ -174,54 +171,39 @@ class CaseWriter:
             self._consent(parolee, given=not was_consenting)
         if "full_name" in changed:
             # Calendar events name the person: they must be replaced, not kept.
-            touch_deadlines(self.session, must_id(case.id), self.now)
+            edit.renamed()
         changed += _assign(
             case,
             program=row.program,
             work_permit_expiry=row.work_permit_expiry,
             **_present(row, "work_permit_category", "parole_fee_due"),
         )
-        if assign_representative(self.session, case, self._representative(row), self.now):
+        if edit.representative(self._representative(row)):
             changed.append("representative")
         if (row.parole_start, row.parole_expiry) != (newest.start, newest.expiry):
             changed.append("grant")
-            self._add_grant(row, case, newest.start)
+            self._add_grant(edit, row, newest.start)
         if row.form_type and row.filed_date:
-            changed += self._upsert_filing(row, case)
+            changed += self._upsert_filing(edit, row)
         if not changed:
             self.report.unchanged += 1
             return
         parolee.updated_at = case.updated_at = self.now
-        self.session.add_all([parolee, case])
-        refresh(self.session, case, self.policies, self.now)
-        audit.record(
-            self.session, at=self.now, actor=self.actor, action="case.updated", entity="case",
-            entity_id=case.id, fields=",".join(sorted(set(changed))),
-        )  # fmt: skip
+        edit.touch(parolee, case)
+        edit.audit_as("case.updated", fields=",".join(sorted(set(changed))))
         self.report.updated += 1
 
-    def _add_grant(self, row: ImportRow, case: Case, newest_start: date) -> None:
+    def _add_grant(self, edit: CaseEdit, row: ImportRow, newest_start: date) -> None:
         if row.parole_start != newest_start:
-            record_reparole(
-                self.session, case, start=row.parole_start, expiry=row.parole_expiry,
-                actor=self.actor, reason="re-parole grant imported", now=self.now,
-            )  # fmt: skip
+            edit.reparole(
+                start=row.parole_start, expiry=row.parole_expiry, reason="re-parole grant imported"
+            )
         else:
-            add_grant(
-                self.session, case, start=row.parole_start, expiry=row.parole_expiry,
-                source=GrantSource.CORRECTION, actor=self.actor, now=self.now,
-                note="expiry corrected by import",
-            )  # fmt: skip
+            edit.correct_expiry(expiry=row.parole_expiry, note="expiry corrected by import")
         self.report.grants_added += 1
 
-    def _add_filing(self, row: ImportRow, case: Case) -> None:
-        assert row.filed_date is not None
-        add_filing(
-            self.session, case, form=row.form_type, receipt=row.receipt_number,
-            filed=row.filed_date, now=self.now,
-        )  # fmt: skip
-
-    def _upsert_filing(self, row: ImportRow, case: Case) -> list[str]:
+    def _upsert_filing(self, edit: CaseEdit, row: ImportRow) -> list[str]:
+        case = edit.case
         query = select(Filing).where(Filing.case_id == case.id)
         if row.receipt_number:
             query = query.where(Filing.receipt_number == row.receipt_number)
@@ -230,11 +212,12 @@ class CaseWriter:
         filing = self.session.exec(query).first()
         if filing is None:
             assert row.form_type is not None and row.filed_date is not None
-            record_filing(
-                self.session, case, form=row.form_type, receipt=row.receipt_number,
-                filed=row.filed_date, actor=self.actor, now=self.now,
+            edit.filing(
+                form=row.form_type,
+                receipt=row.receipt_number,
+                filed=row.filed_date,
                 reason=f"{row.form_type} filing imported",
-            )  # fmt: skip
+            )
             return ["filing"]
         changed = _assign(filing, form=row.form_type, filed_date=row.filed_date)
         if changed:

@@ -6,9 +6,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
-from tracker.cases.changes import FACT_FIELDS, CaseFactsUpdate
 from tracker.cases.contact import Contact
-from tracker.cases.service import StatusRequest
+from tracker.cases.edit import FACT_FIELDS, CaseFactsUpdate, StatusRequest
 from tracker.domain.contact import normalise_language, normalise_name, normalise_timezone
 from tracker.domain.identifiers import (
     normalise_a_number,
@@ -19,6 +18,7 @@ from tracker.domain.identifiers import (
 from tracker.domain.model import Decision, Form, Status
 from tracker.domain.status import check_transition
 from tracker.errors import IllegalTransitionError
+from tracker.store.models import MAX_ID
 from tracker.web.admin.page_kit import FieldError, Fields, choice, day, required, text, whole
 
 REASON_MAX = 1000
@@ -51,7 +51,7 @@ def _receipt(fields: Fields, form: Form | None) -> str | None:
     return receipt
 
 
-def status_request(fields: Fields, current: Status, actor: str, today: date) -> StatusRequest:
+def status_request(fields: Fields, current: Status, today: date) -> StatusRequest:
     """A status change; moves the status machine refuses name the legal ones."""
     target = choice(fields, "target", "New status", Status)
     if target is None:
@@ -82,9 +82,13 @@ def status_request(fields: Fields, current: Status, actor: str, today: date) -> 
             )
     form = choice(fields, "form", "Form", Form)
     return StatusRequest(
-        target=target, reason=reason, actor=actor, effective=effective, new_expiry=new_expiry,
-        receipt=_receipt(fields, form), form=form,
-    )  # fmt: skip
+        target=target,
+        reason=reason,
+        effective=effective,
+        new_expiry=new_expiry,
+        receipt=_receipt(fields, form),
+        form=form,
+    )
 
 
 def reparole_grant(fields: Fields) -> tuple[date, date, str | None]:
@@ -143,7 +147,7 @@ def contact(fields: Fields) -> Contact:
 
 def decision(fields: Fields) -> tuple[int, Decision, date]:
     """Which pending filing was decided, how, and on what day."""
-    filing_id = whole(fields, "filing", "Filing", 1, 2**31 - 1)
+    filing_id = whole(fields, "filing", "Filing", 1, MAX_ID)
     if filing_id is None:
         raise FieldError("filing", "Filing", "choose the pending filing that was decided.")
     outcome = choice(fields, "decision", "Decision", Decision)
@@ -154,7 +158,7 @@ def decision(fields: Fields) -> tuple[int, Decision, date]:
 
 def fee_notice(fields: Fields) -> tuple[int, date]:
     """Which pending filing a yearly fee notice is for, and its due date."""
-    filing_id = whole(fields, "filing", "Filing", 1, 2**31 - 1)
+    filing_id = whole(fields, "filing", "Filing", 1, MAX_ID)
     if filing_id is None:
         raise FieldError("filing", "Filing", "choose the pending filing the notice is for.")
     return filing_id, _date(fields, "due", "Due", "the due date in the notice")
@@ -162,7 +166,7 @@ def fee_notice(fields: Fields) -> tuple[int, date]:
 
 def termination_notice(fields: Fields) -> tuple[int, date]:
     """Which termination the person was notified of, and the day the notice arrived."""
-    termination_id = whole(fields, "termination", "Termination", 1, 2**31 - 1)
+    termination_id = whole(fields, "termination", "Termination", 1, MAX_ID)
     if termination_id is None:
         raise FieldError("termination", "Termination", "choose the termination.")
     return termination_id, _date(fields, "received", "Received on", "the day it arrived")

@@ -6,6 +6,7 @@ page again with status 422 and what is wrong, having written nothing.
 """
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
@@ -18,18 +19,8 @@ from tracker.alerts.control import pause_sms, resend_alert, resume_sms
 from tracker.alerts.render import previews
 from tracker.bootstrap import App
 from tracker.cases.casefile import CaseFile, case_file, load_case, record_view
-from tracker.cases.changes import (
-    add_application,
-    add_reparole,
-    decide_filing,
-    end_moved,
-    pending_filing,
-    reassign,
-    record_fee_notice,
-    set_status,
-    update_facts,
-)
 from tracker.cases.contact import update_contact
+from tracker.cases.edit import CaseEdit, case_edit, end_moved
 from tracker.cases.terminations import record_notice
 from tracker.clock import local_today
 from tracker.domain.model import Form
@@ -43,9 +34,16 @@ from tracker.web.admin.auth import AdminAuth, Visitor, require_case, require_sta
 from tracker.web.admin.page_kit import FieldError, Fields, page, refusal, see_other
 
 # Offered in the contact form's list; any IANA zone may be typed.
-COMMON_ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
-                "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
-                "America/Puerto_Rico")  # fmt: skip
+COMMON_ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+)
 # The languages messages are written in (`tracker.domain.contact.LANGUAGES`), by name.
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "uk": "Ukrainian", "ru": "Russian",
                   "ht": "Haitian Creole", "fa-AF": "Dari", "ps": "Pashto"}  # fmt: skip
@@ -126,6 +124,19 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
                 record_view(session, case, visitor.caller.actor, app.clock.now())
             return page(request, "case.html", context, status_code)
 
+    def editing(
+        visitor: Visitor, session: Session, case: Case, parolee: Parolee
+    ) -> AbstractContextManager[CaseEdit]:
+        """The visitor's edit of the case (see `tracker.cases.edit`)."""
+        return case_edit(
+            session,
+            case,
+            parolee=parolee,
+            by=visitor.caller.actor,
+            policies=app.policies,
+            now=app.clock.now(),
+        )
+
     def act(
         request: Request,
         visitor: Visitor,
@@ -143,9 +154,14 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
                 notice = do(session, case, parolee)
         except (InvalidInputError, IllegalTransitionError) as exc:
             return show(
-                request, visitor, case_id, 422, failed=name, values=dict(fields),
+                request,
+                visitor,
+                case_id,
+                422,
+                failed=name,
+                values=dict(fields),
                 **refusal(_on_field(exc, field)),
-            )  # fmt: skip
+            )
         return see_other(f"/admin/cases/{case_id}", notice, secure=secure)
 
     @router.get("/{case_id:int}")
@@ -160,10 +176,11 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
     ) -> Response:
         fields = await auth.form(request, visitor)
 
-        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+        def do(session: Session, case: Case, parolee: Parolee) -> str:
             before = case.end_date
-            wanted = case_forms.status_request(fields, case.status, visitor.caller.actor, today())
-            set_status(session, case, wanted, app.policies, app.clock.now())
+            wanted = case_forms.status_request(fields, case.status, today())
+            with editing(visitor, session, case, parolee) as edit:
+                edit.status(wanted)
             moved = end_moved(before, case)
             return f"The case is now {case.status.value}.{moved}"
 
@@ -175,12 +192,10 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
     ) -> Response:
         fields = await auth.form(request, visitor)
 
-        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+        def do(session: Session, case: Case, parolee: Parolee) -> str:
             start, expiry, note = case_forms.reparole_grant(fields)
-            add_reparole(
-                session, case, start=start, expiry=expiry, note=note, actor=visitor.caller.actor,
-                policies=app.policies, now=app.clock.now(),
-            )  # fmt: skip
+            with editing(visitor, session, case, parolee) as edit:
+                edit.reparole(start=start, expiry=expiry, note=note)
             return f"Re-parole grant added. Parole now ends {case.end_date}."
 
         return act(request, visitor, case_id, "grant", fields, do, ("start", "Start"))
@@ -191,12 +206,10 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
     ) -> Response:
         fields = await auth.form(request, visitor)
 
-        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+        def do(session: Session, case: Case, parolee: Parolee) -> str:
             form, receipt, filed = case_forms.filing(fields, today())
-            add_application(
-                session, case, form=form, receipt=receipt, filed=filed,
-                actor=visitor.caller.actor, policies=app.policies, now=app.clock.now(),
-            )  # fmt: skip
+            with editing(visitor, session, case, parolee) as edit:
+                edit.filing(form=form, receipt=receipt, filed=filed)
             return f"{form.value} filing added. The case is {case.status.value}."
 
         return act(request, visitor, case_id, "filing", fields, do, ("receipt", "Receipt number"))
@@ -207,13 +220,11 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
     ) -> Response:
         fields = await auth.form(request, visitor)
 
-        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+        def do(session: Session, case: Case, parolee: Parolee) -> str:
             filing_id, outcome, on = case_forms.decision(fields)
             before = case.end_date
-            decide_filing(
-                session, case, pending_filing(session, case, filing_id), decision=outcome,
-                on=on, actor=visitor.caller.actor, policies=app.policies, now=app.clock.now(),
-            )  # fmt: skip
+            with editing(visitor, session, case, parolee) as edit:
+                edit.decide(edit.pending_filing(filing_id), decision=outcome, on=on)
             return f"Decision recorded: {outcome.value} on {on}.{end_moved(before, case)}"
 
         return act(request, visitor, case_id, "decision", fields, do, ("on", "Decided on"))
@@ -224,12 +235,10 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
     ) -> Response:
         fields = await auth.form(request, visitor)
 
-        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+        def do(session: Session, case: Case, parolee: Parolee) -> str:
             filing_id, due = case_forms.fee_notice(fields)
-            record_fee_notice(
-                session, case, pending_filing(session, case, filing_id), due=due,
-                actor=visitor.caller.actor, policies=app.policies, now=app.clock.now(),
-            )  # fmt: skip
+            with editing(visitor, session, case, parolee) as edit:
+                edit.fee_notice(edit.pending_filing(filing_id), due=due)
             return f"Fee notice recorded: due {due}."
 
         return act(request, visitor, case_id, "fee", fields, do, ("due", "Due"))
@@ -244,9 +253,14 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
             termination_id, received = case_forms.termination_notice(fields)
             before = case.end_date
             record_notice(
-                session, case, termination_id, received, app.policies, app.clock.now(),
+                session,
+                case,
+                termination_id,
+                received,
+                app.policies,
+                app.clock.now(),
                 visitor.caller.actor,
-            )  # fmt: skip
+            )
             return f"Notice recorded: received {received}.{end_moved(before, case)}"
 
         return act(
@@ -260,10 +274,8 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
         fields = await auth.form(request, visitor)
 
         def do(session: Session, case: Case, parolee: Parolee) -> str:
-            changed = update_facts(
-                session, case, parolee, case_forms.facts(fields), actor=visitor.caller.actor,
-                policies=app.policies, now=app.clock.now(),
-            )  # fmt: skip
+            with editing(visitor, session, case, parolee) as edit:
+                changed = edit.set_facts(case_forms.facts(fields))
             if not changed:
                 return "Nothing changed."
             return "Saved: " + ", ".join(c.replace("_", " ") for c in changed) + "."
@@ -292,12 +304,10 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
         # Who handles a case is the organisation's decision, not the representative's.
         require_staff(visitor.caller)
 
-        def do(session: Session, case: Case, _parolee: Parolee) -> str:
+        def do(session: Session, case: Case, parolee: Parolee) -> str:
             chosen = case_forms.representative(fields)
-            changed = reassign(
-                session, case, chosen, actor=visitor.caller.actor, policies=app.policies,
-                now=app.clock.now(),
-            )  # fmt: skip
+            with editing(visitor, session, case, parolee) as edit:
+                changed = edit.representative(chosen)
             if not changed:
                 return "The representative is unchanged."
             return "Representative assigned." if chosen else "The case has no representative now."
@@ -325,9 +335,12 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
 
         def do(session: Session, _case: Case, parolee: Parolee) -> str:
             resume_sms(
-                session, parolee, actor=visitor.caller.actor, composer=app.policies.reminders,
+                session,
+                parolee,
+                actor=visitor.caller.actor,
+                composer=app.policies.reminders,
                 now=app.clock.now(),
-            )  # fmt: skip
+            )
             return "SMS resumed: reminders are planned again."
 
         return act(request, visitor, case_id, "sms", fields, do)
@@ -352,9 +365,13 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
 
         def do(session: Session, _case: Case, parolee: Parolee) -> str:
             changed = update_contact(
-                session, parolee, case_forms.contact(fields), actor=visitor.caller.actor,
-                policies=app.policies, now=app.clock.now(),
-            )  # fmt: skip
+                session,
+                parolee,
+                case_forms.contact(fields),
+                actor=visitor.caller.actor,
+                policies=app.policies,
+                now=app.clock.now(),
+            )
             if not changed:
                 return "Nothing changed in the contact details."
             return "Contact details saved: " + ", ".join(LABELS[name] for name in changed) + "."
