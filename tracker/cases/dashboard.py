@@ -5,16 +5,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, true
+from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 
+from tracker.accounts.users import Caller
+from tracker.cases.access import readable
 from tracker.cases.terminations import KnownReach, not_applied, without_notice
 from tracker.domain.holds import FLAG_PREFIX
 from tracker.domain.known_terminations import KnownTermination
+from tracker.domain.model import AlertState
 from tracker.domain.status import OPEN_STATUSES
 from tracker.store.models import (
     Alert,
-    AlertState,
     Case,
     DeadlineRow,
     Filing,
@@ -54,20 +56,16 @@ class Dashboard:
     known_not_applied: list[KnownReach] = field(default_factory=list)
 
 
-def _scope(representative_id: int | None) -> ColumnElement[bool]:
-    return true() if representative_id is None else col(Case.representative_id) == representative_id
-
-
 def build_dashboard(
     session: Session,
     today: date,
     now: datetime,
-    representative_id: int | None = None,
+    caller: Caller,
     known: Sequence[KnownTermination] = (),
 ) -> Dashboard:
-    """The dashboard for everyone's cases, or one representative's (`representative_id`);
-    `known`, the shipped terminations, are counted for everyone's only."""
-    scope = _scope(representative_id)
+    """The dashboard of the cases `caller` may read; `known`, the shipped terminations,
+    are counted for those who read every case."""
+    scope = readable(caller)
     board = Dashboard()
     open_case = col(Case.status).in_(OPEN_STATUSES)
     buckets: list[Any] = []
@@ -113,39 +111,54 @@ def build_dashboard(
     ).one()
     board.failed_messages = list(
         session.exec(
-            select(Alert, Case).join(Case).where(*failed)
-            .order_by(col(Alert.updated_at).desc()).limit(RECENT)
+            select(Alert, Case)
+            .join(Case)
+            .where(*failed)
+            .order_by(col(Alert.updated_at).desc())
+            .limit(RECENT)
         ).all()
-    )  # fmt: skip
+    )
     board.pending_filings = session.exec(
-        select(func.count()).select_from(Filing).join(Case)
+        select(func.count())
+        .select_from(Filing)
+        .join(Case)
         .where(col(Filing.decision).is_(None), scope, open_case)
-    ).one()  # fmt: skip
+    ).one()
     board.status_changes = list(
         session.exec(
-            select(StatusChange, Case).join(Case).where(scope)
+            select(StatusChange, Case)
+            .join(Case)
+            .where(scope)
             .where(col(StatusChange.changed_at) >= now - timedelta(days=14))
-            .order_by(col(StatusChange.changed_at).desc()).limit(RECENT)
+            .order_by(col(StatusChange.changed_at).desc())
+            .limit(RECENT)
         ).all()
-    )  # fmt: skip
+    )
     board.replies = list(
         session.exec(
             select(InboundMessage, Case)
             .join(Case, col(Case.parolee_id) == InboundMessage.parolee_id)
-            .where(scope).order_by(col(InboundMessage.received_at).desc()).limit(RECENT)
+            .where(scope)
+            .order_by(col(InboundMessage.received_at).desc())
+            .limit(RECENT)
         ).all()
-    )  # fmt: skip
+    )
     still_open = (col(StaffNotice.resolved_at).is_(None), scope)
     board.urgent_notices = session.exec(
-        select(func.count()).select_from(StaffNotice).join(Case)
+        select(func.count())
+        .select_from(StaffNotice)
+        .join(Case)
         .where(*still_open, col(StaffNotice.urgent))
-    ).one()  # fmt: skip
+    ).one()
     board.notices = list(
         session.exec(
-            select(StaffNotice, Case).join(Case).where(*still_open)
-            .order_by(col(StaffNotice.urgent).desc(), col(StaffNotice.created_at)).limit(RECENT)
+            select(StaffNotice, Case)
+            .join(Case)
+            .where(*still_open)
+            .order_by(col(StaffNotice.urgent).desc(), col(StaffNotice.created_at))
+            .limit(RECENT)
         ).all()
-    )  # fmt: skip
+    )
     held = (
         select(DeadlineRow.id)
         .where(
@@ -158,7 +171,7 @@ def build_dashboard(
     board.held = session.exec(
         select(func.count()).select_from(Case).where(open_case, scope, held)
     ).one()
-    board.without_notice = len(without_notice(session, representative_id=representative_id))
-    if representative_id is None:
+    board.without_notice = len(without_notice(session, caller=caller))
+    if caller.sees_all_cases:
         board.known_not_applied = not_applied(session, known)
     return board

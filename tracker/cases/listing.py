@@ -12,12 +12,14 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, UnaryExpression, false, true, union
+from sqlalchemy import ColumnElement, Engine, UnaryExpression, union
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from tracker.accounts.users import Caller
+from tracker.cases.access import readable
+from tracker.cases.cursors import decode_cursor, encode_cursor
 from tracker.cases.repository import next_deadlines, status_among
 from tracker.domain.identifiers import normalise_receipt
 from tracker.domain.model import Program, Status
@@ -70,21 +72,23 @@ class Cursor:
     key: date | str
     case_id: int
 
-    def encode(self) -> str:
-        """The cursor as it travels in a link: "2027-08-31.42" or "P-0007.42"."""
+    def encode(self, sort: Sort) -> str:
+        """The cursor as it travels in a link (see `tracker.cases.cursors`)."""
         key = self.key.isoformat() if isinstance(self.key, date) else self.key
-        return f"{key}.{self.case_id}"
+        return encode_cursor(sort.value, [key, self.case_id])
 
     @classmethod
     def decode(cls, text: str, sort: Sort) -> "Cursor":
-        """The cursor in a link; a ValueError when it is not one for `sort`."""
-        # The id is digits, so the last dot separates it even if an external id has dots.
-        key, dot, case_id = text.rpartition(".")
-        if not dot or not case_id.isdigit():
-            raise ValueError("not a page cursor")
-        if sort == Sort.EXTERNAL_ID:
-            return cls(key, int(case_id))
-        return cls(date.fromisoformat(key), int(case_id))
+        """The cursor in a link; an InvalidInputError when it is not one for `sort`."""
+        parse_key = _text if sort == Sort.EXTERNAL_ID else date.fromisoformat
+        key, case_id = decode_cursor(text, sort.value, [parse_key, int])
+        return cls(key, case_id)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -116,21 +120,12 @@ class CasePage:
     next_cursor: Cursor | None
 
 
-def visible_to(caller: Caller) -> ColumnElement[bool]:
-    """The cases `caller` may see: all, or a representative's own (none if unlinked)."""
-    if caller.sees_all_cases:
-        return true()
-    if caller.representative_id is None:
-        return false()
-    return col(Case.representative_id) == caller.representative_id
-
-
 def listing_query(
     filters: CaseFilters, *, today: date, caller: Caller, keyring: Keyring
 ) -> Select[Case, Parolee]:
     """Every case matching `filters` that `caller` may see, in the order of `filters.sort`."""
     statuses = (filters.status,) if filters.status else OPEN_STATUSES
-    query = select(Case, Parolee).join(Parolee).where(visible_to(caller), status_among(statuses))
+    query = select(Case, Parolee).join(Parolee).where(readable(caller), status_among(statuses))
     if filters.ended:
         query = query.where(col(Case.end_date) < today)
     else:

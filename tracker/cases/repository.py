@@ -8,14 +8,17 @@ from sqlalchemy import ColumnElement, true
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from tracker.accounts.users import Caller
+from tracker.cases.access import readable
 from tracker.domain.holds import Hold, held_by
 from tracker.domain.identifiers import normalise_phone
-from tracker.domain.model import Program, Status
+from tracker.domain.model import Form, Program, Status
 from tracker.domain.status import OPEN_STATUSES
 from tracker.errors import InvalidInputError, NotFoundError
 from tracker.store.blind import a_number_is, name_has_words, phone_is
 from tracker.store.encrypted import session_keyring
 from tracker.store.models import (
+    MAX_ID,
     Case,
     DeadlineRow,
     Filing,
@@ -29,18 +32,70 @@ from tracker.store.models import (
 )
 
 PAGE = 500
-MAX_ID = 2**31 - 1  # PostgreSQL's integer
 
 
-def find_case(session: Session, ref: str) -> tuple[Case, Parolee]:
-    """A case by its external id, or else by its internal id."""
-    row = session.exec(select(Case, Parolee).join(Parolee).where(Case.external_id == ref)).first()
+def has_pending_filing(forms: tuple[Form, ...]) -> ColumnElement[bool]:
+    """In a query of cases: the case has an undecided filing of one of `forms`."""
+    return (
+        select(Filing.id)
+        .where(
+            Filing.case_id == Case.id, col(Filing.decision).is_(None), col(Filing.form).in_(forms)
+        )
+        .exists()
+    )
+
+
+def find_case(session: Session, ref: str, caller: Caller | None = None) -> tuple[Case, Parolee]:
+    """A case by its external id, or else by its internal id; with `caller`, only one
+    they may read (`tracker.cases.access`). A case outside their scope is "not found",
+    exactly as one that does not exist."""
+    query = select(Case, Parolee).join(Parolee)
+    if caller is not None:
+        query = query.where(readable(caller))
+    row = session.exec(query.where(Case.external_id == ref)).first()
     # ASCII digits within the range of an id column ("²" is a digit to str.isdigit).
     if row is None and ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID:
-        row = session.exec(select(Case, Parolee).join(Parolee).where(Case.id == int(ref))).first()
+        row = session.exec(query.where(Case.id == int(ref))).first()
     if row is None:
         raise NotFoundError(f"no case with external id or id {ref!r}")
     return row
+
+
+def representative_of(session: Session, case: Case) -> Representative | None:
+    """The representative a case is assigned to, if any."""
+    if case.representative_id is None:
+        return None
+    return session.get(Representative, case.representative_id)
+
+
+def current_deadlines(session: Session, case_id: int) -> list[DeadlineRow]:
+    """A case's deadlines that are not cancelled, by date."""
+    query = (
+        select(DeadlineRow)
+        .where(DeadlineRow.case_id == case_id, col(DeadlineRow.cancelled_at).is_(None))
+        .order_by(col(DeadlineRow.date), col(DeadlineRow.slot))
+    )
+    return list(session.exec(query).all())
+
+
+def filings_of(session: Session, case_id: int) -> list[Filing]:
+    """A case's filings, in the order they were recorded."""
+    query = select(Filing).where(Filing.case_id == case_id).order_by(col(Filing.id))
+    return list(session.exec(query).all())
+
+
+def filing_of(session: Session, case_id: int, filing_id: int) -> Filing:
+    """One filing of a case, or "not found" (a filing of another case is not shown)."""
+    found = session.get(Filing, filing_id)
+    if found is None or found.case_id != case_id:
+        raise NotFoundError(f"no filing {filing_id} on this case")
+    return found
+
+
+def status_history(session: Session, case_id: int) -> list[StatusChange]:
+    """A case's status changes, oldest first."""
+    query = select(StatusChange).where(StatusChange.case_id == case_id)
+    return list(session.exec(query.order_by(col(StatusChange.id))).all())
 
 
 @dataclass(frozen=True)
@@ -176,36 +231,18 @@ class CaseDetail:
 def case_detail(session: Session, ref: str) -> CaseDetail:
     """One case with its deadlines, grants, filings and status history."""
     case, parolee = find_case(session, ref)
-    rep = session.get(Representative, case.representative_id) if case.representative_id else None
+    case_id = must_id(case.id)
     return CaseDetail(
         case=case,
         parolee=parolee,
-        representative=rep,
-        deadlines=list(
-            session.exec(
-                select(DeadlineRow)
-                .where(DeadlineRow.case_id == case.id, col(DeadlineRow.cancelled_at).is_(None))
-                .order_by(col(DeadlineRow.date), col(DeadlineRow.slot))
-            ).all()
-        ),
+        representative=representative_of(session, case),
+        deadlines=current_deadlines(session, case_id),
         grants=list(
-            session.exec(
-                select(Grant).where(Grant.case_id == case.id).order_by(col(Grant.id))
-            ).all()
+            session.exec(select(Grant).where(Grant.case_id == case_id).order_by(col(Grant.id)))
         ),
-        filings=list(
-            session.exec(
-                select(Filing).where(Filing.case_id == case.id).order_by(col(Filing.id))
-            ).all()
-        ),
-        history=list(
-            session.exec(
-                select(StatusChange)
-                .where(StatusChange.case_id == case.id)
-                .order_by(col(StatusChange.id))
-            ).all()
-        ),
-        terminations=case_terminations(session, must_id(case.id)),
+        filings=filings_of(session, case_id),
+        history=status_history(session, case_id),
+        terminations=case_terminations(session, case_id),
     )
 
 

@@ -56,6 +56,16 @@ def feed_lines(
     ]
 
 
+def feed_token(session: Session, token_id: int) -> FeedToken | None:
+    """One feed token by id, revoked or not."""
+    return session.get(FeedToken, token_id)
+
+
+def representative_by_id(session: Session, representative_id: int) -> Representative | None:
+    """One representative by id."""
+    return session.get(Representative, representative_id)
+
+
 def representatives(session: Session) -> list[Representative]:
     """Every representative, by email: whom a feed can be issued for."""
     return list(session.exec(select(Representative).order_by(col(Representative.email))))

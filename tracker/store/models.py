@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.domain.model import (
+    AlertState,
     DeadlineKind,
     Decision,
     Form,
@@ -45,6 +46,11 @@ def enum_type(enum: type[StrEnum]) -> sa.Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+# Ids are PostgreSQL `integer`s: a larger number is no id, and is refused as such before
+# it reaches the database (which would answer with an error).
+MAX_ID = 2**31 - 1
 
 
 def must_id(value: int | None) -> int:
@@ -269,18 +275,6 @@ class AuditEvent(SQLModel, table=True):
     detail: str = "{}"
 
 
-class AlertState(StrEnum):
-    """The life of one outgoing message."""
-
-    PLANNED = "planned"
-    SENDING = "sending"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    SUPPRESSED = "suppressed"
-
-
 class Alert(SQLModel, table=True):
     """One message to one recipient about one deadline at one offset: the outbox row.
 
@@ -293,7 +287,7 @@ class Alert(SQLModel, table=True):
         sa.UniqueConstraint(
             "case_id",
             "kind",
-            "deadline_date",
+            "about_date",
             "offset_days",
             "recipient_index",
             name="uq_alert_key",
@@ -312,10 +306,14 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="parole_case.id", index=True)
     parolee_id: int = Field(foreign_key="parolee.id", index=True)
-    # A deadline kind for reminders; `welcome` or `date_changed` otherwise.
+    # A deadline kind for reminders; `welcome`, `date_changed` or a USCIS text otherwise.
     kind: str = Field(max_length=40)
+    # A reminder's deadline (its slot); None for other messages.
     deadline_slot: str | None = Field(default=None, max_length=80)
-    deadline_date: dt.date
+    # The date the message is about: a reminder's act-by date; the end of parole for a
+    # welcome or a date change; the day a USCIS decision was seen.
+    about_date: dt.date
+    # A reminder's days before its act-by date; 0 for other messages.
     offset_days: int
     # Both are None once erased or purged (see `tracker.privacy`).
     recipient: str | None = secret("alert.recipient", default=None)

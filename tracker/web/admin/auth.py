@@ -8,6 +8,7 @@ from starlette.datastructures import FormData
 from tracker.accounts.sessions import csrf_ok, csrf_token, user_of
 from tracker.accounts.users import Caller, caller_of
 from tracker.bootstrap import App
+from tracker.cases.access import may_read
 from tracker.store.db import session_scope
 from tracker.store.models import Case
 
@@ -63,8 +64,8 @@ class AdminAuth:
 
 
 def require_case(caller: Caller, case: Case) -> None:
-    """403 unless the caller may see this case (representatives: only their own)."""
-    if not caller.sees_all_cases and case.representative_id != caller.representative_id:
+    """403 unless the caller may see this case (`tracker.cases.access`)."""
+    if not may_read(caller, case):
         raise HTTPException(status_code=403, detail="This case is not assigned to you.")
 
 

@@ -26,6 +26,7 @@ from tracker.cases.listing import (
 from tracker.clock import local_today
 from tracker.csv_safe import neutralise
 from tracker.domain.model import Program, Status
+from tracker.errors import InvalidInputError
 from tracker.feeds.render import LABELS
 from tracker.store import audit
 from tracker.store.db import session_scope
@@ -76,7 +77,7 @@ def read_request(params: Mapping[str, str], caller: Caller) -> ListRequest:
     if read.text("after") and "sort" not in read.errors:
         try:
             after = Cursor.decode(read.text("after"), filters.sort)
-        except ValueError:
+        except InvalidInputError:
             read.errors["after"] = (
                 "Next page: this link is not valid. Start again from the first page."
             )
@@ -166,16 +167,19 @@ def cases_list_routes(app: App, auth: AdminAuth) -> APIRouter:
                 context["representatives"] = representative_choices(session)
             if not asked.errors:
                 found = fetch_page(
-                    session, asked.filters, today=day, caller=visitor.caller,
+                    session,
+                    asked.filters,
+                    today=day,
+                    caller=visitor.caller,
                     after=asked.after,
-                )  # fmt: skip
+                )
                 query = query_of(asked.filters)
                 context["rows"] = found.rows
                 context["csv_link"] = "/admin/cases.csv?" + urlencode(query)
                 if asked.after is not None:
                     context["first_link"] = "/admin/cases?" + urlencode(query)
                 if found.next_cursor is not None:
-                    after = {"after": found.next_cursor.encode()}
+                    after = {"after": found.next_cursor.encode(asked.filters.sort)}
                     context["next_link"] = "/admin/cases?" + urlencode(query | after)
             return render(request, "cases.html", context, status)
 
@@ -193,9 +197,14 @@ def cases_list_routes(app: App, auth: AdminAuth) -> APIRouter:
         with session_scope(app.engine) as session:
             # Which filters, never the search text: it may be a person's name.
             audit.record(
-                session, at=app.clock.now(), actor=visitor.caller.actor, action="cases.exported",
-                entity="case", entity_id=None, **_audited(asked.filters),
-            )  # fmt: skip
+                session,
+                at=app.clock.now(),
+                actor=visitor.caller.actor,
+                action="cases.exported",
+                entity="case",
+                entity_id=None,
+                **_audited(asked.filters),
+            )
         pages = every_page(app.engine, asked.filters, today=day, caller=visitor.caller)
         return StreamingResponse(
             _csv_chunks(pages, day),

@@ -17,12 +17,14 @@ def dashboard_routes(app: App, auth: AdminAuth) -> APIRouter:
     @router.get("")
     def dashboard(request: Request, visitor: Visitor = Depends(auth.signed_in)) -> Response:
         today = local_today(app.clock, app.settings.default_timezone)
-        scope = None if visitor.caller.sees_all_cases else visitor.caller.representative_id
         with session_scope(app.engine) as session:
-            board = build_dashboard(session, today, app.clock.now(), scope, app.known_terminations)
+            board = build_dashboard(
+                session, today, app.clock.now(), visitor.caller, app.known_terminations
+            )
             return render(
-                request, "dashboard.html",
+                request,
+                "dashboard.html",
                 {"visitor": visitor, "nav": "dashboard", "board": board, "today": today},
-            )  # fmt: skip
+            )
 
     return router

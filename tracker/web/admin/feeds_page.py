@@ -10,14 +10,20 @@ from sqlmodel import Session
 
 from tracker.accounts.users import Caller
 from tracker.bootstrap import App
+from tracker.cases.access import reads_for
 from tracker.errors import InvalidInputError, NotFoundError
-from tracker.feeds.listing import feed_lines, feed_urls, representatives
+from tracker.feeds.listing import (
+    feed_lines,
+    feed_token,
+    feed_urls,
+    representative_by_id,
+    representatives,
+)
 from tracker.feeds.tokens import PRIVACY_LEVELS, Issued, issue, revoke, rotate
 from tracker.store.db import session_scope
-from tracker.store.models import FeedToken, Representative
+from tracker.store.models import MAX_ID, FeedToken, Representative
 from tracker.web.admin.auth import AdminAuth, Visitor
 from tracker.web.admin.page_kit import (
-    LARGEST_ID,
     FieldError,
     Fields,
     once_value,
@@ -36,7 +42,7 @@ SCOPES = ("representative", "case")
 
 def own_representative(session: Session, caller: Caller) -> Representative:
     """The representative a representative user acts for (403 if the account has none)."""
-    rep = session.get(Representative, caller.representative_id or 0)
+    rep = representative_by_id(session, caller.representative_id or 0)
     if rep is None:
         raise HTTPException(403, "Your account is not linked to a representative.")
     return rep
@@ -44,10 +50,10 @@ def own_representative(session: Session, caller: Caller) -> Representative:
 
 def feed_of(session: Session, caller: Caller, token_id: int) -> FeedToken:
     """A feed the caller may revoke or rotate: staff any, a representative their own."""
-    row = session.get(FeedToken, token_id)
+    row = feed_token(session, token_id)
     if row is None:
         raise HTTPException(404, f"There is no feed {token_id}.")
-    if not caller.sees_all_cases and row.representative_id != caller.representative_id:
+    if not reads_for(caller, row.representative_id):
         raise HTTPException(403, "This feed is not yours.")
     return row
 
@@ -62,8 +68,9 @@ def issue_from(session: Session, caller: Caller, fields: Fields, now: datetime) 
         asked = text(fields, "representative")
         if text(fields, "scope") == "case" or asked not in ("", mine.email):
             raise HTTPException(403, "You can issue feeds only for your own cases.")
-        return issue(session, now=now, actor=caller.actor, representative_email=mine.email,
-                     privacy=privacy)  # fmt: skip
+        return issue(
+            session, now=now, actor=caller.actor, representative_email=mine.email, privacy=privacy
+        )
     scope = text(fields, "scope")
     if scope not in SCOPES:
         raise FieldError("scope", "Feed for", "choose a representative or one case.")
@@ -73,8 +80,9 @@ def issue_from(session: Session, caller: Caller, fields: Fields, now: datetime) 
         raise FieldError(scope, label, "please fill this in.")
     try:
         if scope == "representative":
-            return issue(session, now=now, actor=caller.actor, representative_email=wanted,
-                         privacy=privacy)  # fmt: skip
+            return issue(
+                session, now=now, actor=caller.actor, representative_email=wanted, privacy=privacy
+            )
         return issue(session, now=now, actor=caller.actor, case_ref=wanted, privacy=privacy)
     except NotFoundError as exc:
         raise FieldError(scope, label, f"{exc.message}.") from None
@@ -90,23 +98,33 @@ def feeds_routes(app: App, auth: AdminAuth) -> APIRouter:
     ) -> Response:
         caller = visitor.caller
         try:
-            before = whole(request.query_params, "before", "Page", 1, LARGEST_ID)
+            before = whole(request.query_params, "before", "Page", 1, MAX_ID)
         except FieldError:
             before = None  # a mangled page link: show the newest
-        mine = None if caller.sees_all_cases else caller.representative_id
         with session_scope(app.engine) as session:
+            # A representative lists their own feeds; an unlinked account is refused.
+            mine = None if caller.sees_all_cases else own_representative(session, caller).id
             lines = feed_lines(session, mine, before=before, limit=PAGE_SIZE + 1)
             reps = representatives(session) if caller.sees_all_cases else []
         older = f"{PATH}?before={lines[PAGE_SIZE - 1].id}" if len(lines) > PAGE_SIZE else None
         token = once_value(request, "feed")
         urls = feed_urls(app.settings.base_url, token) if token else None
         return page(
-            request, "feeds.html",
-            {"visitor": visitor, "nav": "feeds", "feeds": lines[:PAGE_SIZE],
-             "representatives": reps, "values": {}, "urls": urls, "older": older,
-             "newest": PATH if before else None, **context},
+            request,
+            "feeds.html",
+            {
+                "visitor": visitor,
+                "nav": "feeds",
+                "feeds": lines[:PAGE_SIZE],
+                "representatives": reps,
+                "values": {},
+                "urls": urls,
+                "older": older,
+                "newest": PATH if before else None,
+                **context,
+            },
             status_code,
-        )  # fmt: skip
+        )
 
     @router.get("")
     def feeds(request: Request, visitor: Visitor = Depends(auth.signed_in)) -> Response:

@@ -35,8 +35,9 @@ def forecast_routes(app: App, auth: AdminAuth) -> APIRouter:
             "cost_usd": sum(d.cost_usd for d in found),
         }
         return page(
-            request, "forecast.html",
+            request,
+            "forecast.html",
             {**context, "days": days, "forecast": found, "totals": totals},
-        )  # fmt: skip
+        )
 
     return router

@@ -56,9 +56,14 @@ def imports_routes(app: App, auth: AdminAuth) -> APIRouter:
             # A big upload waits in a temporary file on disk: remove it now.
             await form.close()
         checked = await run_in_threadpool(
-            check_upload, app.engine, app.policies, app.clock.now(),
-            uploader=uploader(visitor), filename=file.filename, text=text,
-        )  # fmt: skip
+            check_upload,
+            app.engine,
+            app.policies,
+            app.clock.now(),
+            uploader=uploader(visitor),
+            filename=file.filename,
+            text=text,
+        )
         status = 200 if checked.upload_id is not None else 422
         return page(request, visitor, status, checked=checked, filename=file.filename)
 
@@ -70,9 +75,13 @@ def imports_routes(app: App, auth: AdminAuth) -> APIRouter:
         await auth.form(request, visitor)
         try:
             report = await run_in_threadpool(
-                confirm_upload, app.engine, app.policies, app.clock.now(),
-                uploader=uploader(visitor), upload_id=upload_id,
-            )  # fmt: skip
+                confirm_upload,
+                app.engine,
+                app.policies,
+                app.clock.now(),
+                uploader=uploader(visitor),
+                upload_id=upload_id,
+            )
         except UploadRefused as exc:
             return page(request, visitor, exc.http_status, error=exc.message)
         context = {"visitor": visitor, "nav": "import", "report": report}

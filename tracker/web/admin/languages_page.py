@@ -69,9 +69,13 @@ def languages_routes(app: App, auth: AdminAuth) -> APIRouter:
             raise HTTPException(status_code=422, detail="Choose the translation or English.")
         with session_scope(app.engine) as session:
             choose(
-                session, catalog, code, SEND[wanted],
-                actor=visitor.caller.actor, now=app.clock.now(),
-            )  # fmt: skip
+                session,
+                catalog,
+                code,
+                SEND[wanted],
+                actor=visitor.caller.actor,
+                now=app.clock.now(),
+            )
         name = catalog.language_name(code, "en")
         what = "English" if SEND[wanted] else f"the {name} translation"
         return see_other(PATH, f"People who read {name} now get {what}.", secure=secure)

@@ -31,10 +31,11 @@ def login_routes(app: App, auth: AdminAuth) -> APIRouter:
         # Double-submit token: a login form posted from another site lacks the cookie.
         token = request.cookies.get(LOGIN_CSRF) or secrets.token_urlsafe(16)
         response = render(
-            request, "login.html",
+            request,
+            "login.html",
             {"error": error, "csrf": token, "next": safe_next(request.query_params.get("next"))},
             status,
-        )  # fmt: skip
+        )
         response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", secure=secure)
         return response
 
@@ -53,9 +54,12 @@ def login_routes(app: App, auth: AdminAuth) -> APIRouter:
         try:
             with session_scope(app.engine) as session:
                 user = authenticate(
-                    session, email=str(form.get("email", "")),
-                    password=str(form.get("password", "")), client=client, now=now,
-                )  # fmt: skip
+                    session,
+                    email=str(form.get("email", "")),
+                    password=str(form.get("password", "")),
+                    client=client,
+                    now=now,
+                )
                 token = start_session(session, user, now) if user else None
         except TooManyAttempts as exc:
             return login_page(request, exc.message, 429)
@@ -63,9 +67,14 @@ def login_routes(app: App, auth: AdminAuth) -> APIRouter:
             return login_page(request, "That email and password do not match an account.", 401)
         response = RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
         response.set_cookie(
-            COOKIE, token, max_age=int(LIFETIME.total_seconds()), httponly=True,
-            samesite="lax", secure=secure, path="/",
-        )  # fmt: skip
+            COOKIE,
+            token,
+            max_age=int(LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path="/",
+        )
         response.delete_cookie(LOGIN_CSRF)
         return response
 

@@ -17,8 +17,6 @@ from tracker.web.templating import render
 # across the redirect after a POST: a reload neither repeats the action nor shows them again.
 ONCE = "tracker_once_"
 ONCE_SECONDS = 300
-# The largest row id a form or page link may name (bigger is a mistake, not a row).
-LARGEST_ID = 999_999_999
 
 # A posted form or a query string: both map a field name to its text.
 Fields = Mapping[str, object]
@@ -45,9 +43,14 @@ def see_other(path: str, notice: str, *, secure: bool, **once: str) -> RedirectR
     response = RedirectResponse(path, status_code=303)
     for key, value in {"notice": notice, **once}.items():
         response.set_cookie(
-            ONCE + key, quote(value, safe=""), max_age=ONCE_SECONDS, path="/admin",
-            httponly=True, samesite="strict", secure=secure,
-        )  # fmt: skip
+            ONCE + key,
+            quote(value, safe=""),
+            max_age=ONCE_SECONDS,
+            path="/admin",
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+        )
     return response
 
 
@@ -102,7 +105,9 @@ def whole(fields: Fields, name: str, label: str, low: int, high: int) -> int | N
     value = text(fields, name)
     if not value:
         return None
-    number = int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+    # Length first: a thousand digits would be slow to read as a number.
+    short = len(value) <= len(str(high))
+    number = int(value) if value.isascii() and value.isdigit() and short else None
     if number is None or not low <= number <= high:
         raise FieldError(name, label, f"enter a whole number from {low} to {high}.")
     return number

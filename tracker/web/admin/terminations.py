@@ -4,7 +4,7 @@ stays and their lifting. For administrators and staff."""
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -25,7 +25,7 @@ from tracker.domain.known_terminations import KnownTermination
 from tracker.domain.model import Form, Program
 from tracker.errors import InvalidInputError, NotFoundError
 from tracker.store.db import session_scope
-from tracker.store.models import ProgramTermination, TerminationState, must_id
+from tracker.store.models import TerminationState, must_id
 from tracker.web.admin.auth import AdminAuth, Visitor, require_staff
 from tracker.web.admin.page_kit import (
     FieldError,
@@ -74,10 +74,14 @@ def read_request(fields: Fields, known: Sequence[KnownTermination]) -> Terminati
     if except_form is None and filed_by is not None:
         raise FieldError("except_form", "Except pending form", "choose the form that was filed.")
     return TerminationRequest(
-        program=program, effective=effective, citation=citation, notice_date=notice,
-        except_form=except_form, except_filed_by=filed_by,
+        program=program,
+        effective=effective,
+        citation=citation,
+        notice_date=notice,
+        except_form=except_form,
+        except_filed_by=filed_by,
         on_notice=text(fields, "on_notice") == "yes",
-    )  # fmt: skip
+    )
 
 
 def summary(outcome: TerminationOutcome) -> str:
@@ -104,13 +108,22 @@ def terminations_routes(app: App, auth: AdminAuth) -> APIRouter:
             missing = [(t, cases) for t, cases in lists if cases]
             today = local_today(app.clock, app.settings.default_timezone)
             return page(
-                request, "terminations.html",
-                {"visitor": visitor, "nav": "terminations", "terminations": terminations,
-                 "known": known, "without_notice": missing,
-                 "programs": list(Program), "forms": list(Form), "today": today, "values": {},
-                 **context},
+                request,
+                "terminations.html",
+                {
+                    "visitor": visitor,
+                    "nav": "terminations",
+                    "terminations": terminations,
+                    "known": known,
+                    "without_notice": missing,
+                    "programs": list(Program),
+                    "forms": list(Form),
+                    "today": today,
+                    "values": {},
+                    **context,
+                },
                 status_code,
-            )  # fmt: skip
+            )
 
     # Recording or previewing a termination recomputes every case of a program: it runs
     # in a worker thread, so feeds and Twilio's webhooks are not kept waiting meanwhile.
@@ -125,9 +138,6 @@ def terminations_routes(app: App, auth: AdminAuth) -> APIRouter:
         termination_id: int, state: TerminationState, reason: str, actor: str
     ) -> TerminationOutcome:
         with session_scope(app.engine) as session:
-            current = session.get(ProgramTermination, termination_id)
-            if current is None:
-                raise HTTPException(404, f"There is no termination {termination_id}.")
             return set_state(
                 session, termination_id, state, reason, app.policies, app.clock.now(), actor
             )
@@ -172,9 +182,13 @@ def terminations_routes(app: App, auth: AdminAuth) -> APIRouter:
             )
         except InvalidInputError as exc:
             return show(
-                request, visitor, 422, row=termination_id, reason=text(fields, "citation"),
+                request,
+                visitor,
+                422,
+                row=termination_id,
+                reason=text(fields, "citation"),
                 **refusal(exc),
-            )  # fmt: skip
+            )
         notice = f"Termination {termination_id} is now {state.value}. That moved {summary(outcome)}"
         return see_other(PATH, notice, secure=secure)
 

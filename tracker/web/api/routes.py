@@ -6,6 +6,7 @@ through the same service functions as the CLI, so deadlines and reminders are re
 in the same transaction, and a refused change writes nothing.
 """
 
+from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from typing import Annotated
 
@@ -14,24 +15,26 @@ from sqlmodel import Session
 
 from tracker.accounts.users import Caller
 from tracker.bootstrap import App
-from tracker.cases.changes import (
-    CaseFactsUpdate,
-    decide_filing,
-    record_fee_notice,
-    update_facts,
+from tracker.cases.edit import CaseEdit, CaseFactsUpdate, StatusRequest, case_edit
+from tracker.cases.pages import case_page, expiring_page
+from tracker.cases.repository import (
+    ExpiringCase,
+    case_terminations,
+    current_deadlines,
+    filing_of,
+    filings_of,
+    find_case,
+    representative_of,
+    status_history,
 )
-from tracker.cases.repository import ExpiringCase, case_terminations
-from tracker.cases.service import StatusRequest, add_filing, change_status, refresh
 from tracker.cases.terminations import record_notice
 from tracker.clock import local_today
 from tracker.domain.holds import held_by
 from tracker.domain.model import DeadlineChange, Program, Status
 from tracker.domain.status import OPEN_STATUSES, check_transition
 from tracker.errors import InvalidInputError
-from tracker.store import audit
 from tracker.store.db import session_scope
-from tracker.store.models import Case, Parolee, must_id
-from tracker.web.api import queries
+from tracker.store.models import MAX_ID, Case, Parolee, must_id
 from tracker.web.api.auth import ApiAuth
 from tracker.web.api.errors import (
     BAD_BODY,
@@ -99,6 +102,19 @@ def api_routes(app: App) -> APIRouter:
     def today() -> date:
         return local_today(app.clock, app.settings.default_timezone)
 
+    def editing(
+        session: Session, case: Case, parolee: Parolee, caller: Caller
+    ) -> AbstractContextManager[CaseEdit]:
+        """The caller's edit of the case (see `tracker.cases.edit`)."""
+        return case_edit(
+            session,
+            case,
+            parolee=parolee,
+            by=caller.actor,
+            policies=app.policies,
+            now=app.clock.now(),
+        )
+
     @router.get("/cases", response_model=CasePage, responses=INVALID)
     def list_cases(
         cursor: Cursor = None,
@@ -109,16 +125,21 @@ def api_routes(app: App) -> APIRouter:
         ] = None,
         representative_id: Annotated[
             int | None,
-            Query(ge=1, le=queries.MAX_ID, description="Only cases assigned to this id."),
+            Query(ge=1, le=MAX_ID, description="Only cases assigned to this id."),
         ] = None,
         caller: Caller = Depends(auth.caller),
     ) -> CasePage:
         """The caller's cases in id order, a page at a time."""
         with session_scope(app.engine) as session:
-            page = queries.case_page(
-                session, caller, cursor=cursor, limit=limit, programs=program or (),
-                statuses=status or (), representative_id=representative_id,
-            )  # fmt: skip
+            page = case_page(
+                session,
+                caller,
+                cursor=cursor,
+                limit=limit,
+                programs=program or (),
+                statuses=status or (),
+                representative_id=representative_id,
+            )
         items = [_summary(case, parolee) for case, parolee in page.rows]
         return CasePage(items=items, next_cursor=page.next_cursor)
 
@@ -140,11 +161,16 @@ def api_routes(app: App) -> APIRouter:
         deadline: the review `tracker cases expiring` prints."""
         start = today()
         with session_scope(app.engine) as session:
-            page = queries.expiring_page(
-                session, caller, start=start, until=start + timedelta(days=within),
-                cursor=cursor, limit=limit, programs=program or (),
+            page = expiring_page(
+                session,
+                caller,
+                start=start,
+                until=start + timedelta(days=within),
+                cursor=cursor,
+                limit=limit,
+                programs=program or (),
                 statuses=status or OPEN_STATUSES,
-            )  # fmt: skip
+            )
         items = [_expiring(row, start) for row in page.rows]
         return ExpiringPage(items=items, next_cursor=page.next_cursor)
 
@@ -152,7 +178,7 @@ def api_routes(app: App) -> APIRouter:
     def get_case(case_id: CaseRef, caller: Caller = Depends(auth.caller)) -> CaseOut:
         """One case, with its current deadlines."""
         with session_scope(app.engine) as session:
-            case, parolee = queries.visible_case(session, case_id, caller)
+            case, parolee = find_case(session, case_id, caller)
             return _case(session, case, parolee, app)
 
     @router.get(
@@ -161,16 +187,16 @@ def api_routes(app: App) -> APIRouter:
     def get_deadlines(case_id: CaseRef, caller: Caller = Depends(auth.caller)) -> list[DeadlineOut]:
         """A case's current deadlines, by date, each with the rule and citation behind it."""
         with session_scope(app.engine) as session:
-            case, _ = queries.visible_case(session, case_id, caller)
-            rows = queries.current_deadlines(session, must_id(case.id))
+            case, _ = find_case(session, case_id, caller)
+            rows = current_deadlines(session, must_id(case.id))
         return [DeadlineOut.of(row) for row in rows]
 
     @router.get("/cases/{case_id}/filings", response_model=list[FilingOut], responses=CASE_ERRORS)
     def get_filings(case_id: CaseRef, caller: Caller = Depends(auth.caller)) -> list[FilingOut]:
         """A case's filings, in the order they were recorded."""
         with session_scope(app.engine) as session:
-            case, _ = queries.visible_case(session, case_id, caller)
-            rows = queries.filings(session, must_id(case.id))
+            case, _ = find_case(session, case_id, caller)
+            rows = filings_of(session, must_id(case.id))
         return [FilingOut.of(row) for row in rows]
 
     @router.post(
@@ -185,21 +211,19 @@ def api_routes(app: App) -> APIRouter:
         """Record a filing; the case's deadlines and reminders are recomputed with it."""
         if body.filed_date > today():
             raise InvalidInputError(f"filed_date {body.filed_date} is after today ({today()})")
-        now = app.clock.now()
         with session_scope(app.engine) as session:
-            case, parolee = queries.visible_case(session, case_id, caller)
-            filing = add_filing(
-                session, case, form=body.form, receipt=body.receipt_number,
-                filed=body.filed_date, now=now,
-            )  # fmt: skip
-            changes = refresh(session, case, app.policies, now)
-            audit.record(session, at=now, actor=caller.actor, action="filing.added",
-                         entity="filing", entity_id=filing.id, case_id=case.id,
-                         form=body.form.value)  # fmt: skip
+            case, parolee = find_case(session, case_id, caller)
+            with editing(session, case, parolee, caller) as edit:
+                filing = edit.filing(
+                    form=body.form,
+                    receipt=body.receipt_number,
+                    filed=body.filed_date,
+                    moves_status=False,
+                )
             return FilingCreated(
                 filing=FilingOut.of(filing),
                 case=_case(session, case, parolee, app),
-                deadline_changes=_changes(changes),
+                deadline_changes=_changes(edit.changes),
             )
 
     @router.get(
@@ -212,8 +236,8 @@ def api_routes(app: App) -> APIRouter:
     ) -> list[StatusChangeOut]:
         """A case's status history, oldest first."""
         with session_scope(app.engine) as session:
-            case, _ = queries.visible_case(session, case_id, caller)
-            rows = queries.status_history(session, must_id(case.id))
+            case, _ = find_case(session, case_id, caller)
+            rows = status_history(session, must_id(case.id))
         return [StatusChangeOut.of(row) for row in rows]
 
     @router.post(
@@ -227,21 +251,24 @@ def api_routes(app: App) -> APIRouter:
     ) -> StatusChanged:
         """Move a case to another status, as `tracker case status` does. An illegal move is
         refused (422) with the statuses the case can move to."""
-        now = app.clock.now()
         with session_scope(app.engine) as session:
-            case, parolee = queries.visible_case(session, case_id, caller)
+            case, parolee = find_case(session, case_id, caller)
             _check_needs(case, body)
             request = StatusRequest(
-                target=body.to_status, reason=body.reason, actor=caller.actor,
-                effective=body.effective_date, new_expiry=body.new_expiry,
-                receipt=body.receipt_number, form=body.form,
-            )  # fmt: skip
-            changes = change_status(session, case, request, app.policies, now)
-            step = queries.status_history(session, must_id(case.id))[-1]
+                target=body.to_status,
+                reason=body.reason,
+                effective=body.effective_date,
+                new_expiry=body.new_expiry,
+                receipt=body.receipt_number,
+                form=body.form,
+            )
+            with editing(session, case, parolee, caller) as edit:
+                edit.status(request)
+            step = status_history(session, must_id(case.id))[-1]
             return StatusChanged(
                 status_change=StatusChangeOut.of(step),
                 case=_case(session, case, parolee, app),
-                deadline_changes=_changes(changes),
+                deadline_changes=_changes(edit.changes),
             )
 
     @router.patch("/cases/{case_id}", response_model=CaseOut, responses=WRITE_ERRORS)
@@ -255,13 +282,10 @@ def api_routes(app: App) -> APIRouter:
             **{k: v for k, v in body.model_dump().items() if k in given and v is not None},
             clear=frozenset(k for k in given if getattr(body, k) is None),
         )
-        now = app.clock.now()
         with session_scope(app.engine) as session:
-            case, parolee = queries.visible_case(session, case_id, caller)
-            update_facts(
-                session, case, parolee, update, actor=caller.actor, policies=app.policies,
-                now=now,
-            )  # fmt: skip
+            case, parolee = find_case(session, case_id, caller)
+            with editing(session, case, parolee, caller) as edit:
+                edit.set_facts(update)
             return _case(session, case, parolee, app)
 
     @router.post(
@@ -271,20 +295,17 @@ def api_routes(app: App) -> APIRouter:
     )
     def post_decision(
         case_id: CaseRef,
-        filing_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+        filing_id: Annotated[int, Path(ge=1, le=MAX_ID)],
         body: DecisionIn,
         caller: Caller = Depends(auth.caller),
     ) -> CaseOut:
         """Record USCIS's decision on a pending filing; exceptions to program terminations
         and the unlawful-presence count follow from it."""
-        now = app.clock.now()
         with session_scope(app.engine) as session:
-            case, parolee = queries.visible_case(session, case_id, caller)
-            filing = queries.filing(session, must_id(case.id), filing_id)
-            decide_filing(
-                session, case, filing, decision=body.decision, on=body.decided_on,
-                actor=caller.actor, policies=app.policies, now=now,
-            )  # fmt: skip
+            case, parolee = find_case(session, case_id, caller)
+            filing = filing_of(session, must_id(case.id), filing_id)
+            with editing(session, case, parolee, caller) as edit:
+                edit.decide(filing, decision=body.decision, on=body.decided_on)
             return _case(session, case, parolee, app)
 
     @router.post(
@@ -294,19 +315,16 @@ def api_routes(app: App) -> APIRouter:
     )
     def post_fee_notice(
         case_id: CaseRef,
-        filing_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+        filing_id: Annotated[int, Path(ge=1, le=MAX_ID)],
         body: FeeNoticeIn,
         caller: Caller = Depends(auth.caller),
     ) -> CaseOut:
         """Record the due date of USCIS's yearly fee notice for a pending filing."""
-        now = app.clock.now()
         with session_scope(app.engine) as session:
-            case, parolee = queries.visible_case(session, case_id, caller)
-            filing = queries.filing(session, must_id(case.id), filing_id)
-            record_fee_notice(
-                session, case, filing, due=body.due, actor=caller.actor, policies=app.policies,
-                now=now,
-            )  # fmt: skip
+            case, parolee = find_case(session, case_id, caller)
+            filing = filing_of(session, must_id(case.id), filing_id)
+            with editing(session, case, parolee, caller) as edit:
+                edit.fee_notice(filing, due=body.due)
             return _case(session, case, parolee, app)
 
     @router.post(
@@ -319,11 +337,16 @@ def api_routes(app: App) -> APIRouter:
         termination: parole ends on the later of that day and the effective date."""
         now = app.clock.now()
         with session_scope(app.engine) as session:
-            case, parolee = queries.visible_case(session, case_id, caller)
+            case, parolee = find_case(session, case_id, caller)
             record_notice(
-                session, case, body.termination_id, body.received, app.policies, now,
+                session,
+                case,
+                body.termination_id,
+                body.received,
+                app.policies,
+                now,
                 caller.actor,
-            )  # fmt: skip
+            )
             return _case(session, case, parolee, app)
 
     answer_other_methods(router)
@@ -344,10 +367,14 @@ def _check_needs(case: Case, body: StatusChangeIn) -> None:
 
 def _summary(case: Case, parolee: Parolee) -> CaseSummary:
     return CaseSummary(
-        id=must_id(case.id), external_id=case.external_id, name=parolee.full_name,
-        program=case.program, status=case.status, end_date=case.end_date,
+        id=must_id(case.id),
+        external_id=case.external_id,
+        name=parolee.full_name,
+        program=case.program,
+        status=case.status,
+        end_date=case.end_date,
         representative_id=case.representative_id,
-    )  # fmt: skip
+    )
 
 
 def _expiring(row: ExpiringCase, today: date) -> ExpiringCaseOut:
@@ -360,31 +387,50 @@ def _expiring(row: ExpiringCase, today: date) -> ExpiringCaseOut:
 
 
 def _case(session: Session, case: Case, parolee: Parolee, app: App) -> CaseOut:
-    rep = queries.representative(session, case)
-    deadlines = queries.current_deadlines(session, must_id(case.id))
+    rep = representative_of(session, case)
+    deadlines = current_deadlines(session, must_id(case.id))
     named = {h for d in deadlines for h in held_by(d.flags.split(","))}
     return CaseOut(
-        id=must_id(case.id), external_id=case.external_id, name=parolee.full_name,
-        language=parolee.language, timezone=parolee.timezone, program=case.program,
-        status=case.status, end_date=case.end_date, work_permit_expiry=case.work_permit_expiry,
-        work_permit_category=case.work_permit_category, parole_fee_due=case.parole_fee_due,
+        id=must_id(case.id),
+        external_id=case.external_id,
+        name=parolee.full_name,
+        language=parolee.language,
+        timezone=parolee.timezone,
+        program=case.program,
+        status=case.status,
+        end_date=case.end_date,
+        work_permit_expiry=case.work_permit_expiry,
+        work_permit_category=case.work_permit_category,
+        parole_fee_due=case.parole_fee_due,
         birth_date=parolee.birth_date,
         representative=RepresentativeOut.of(rep) if rep else None,
         deadlines=[DeadlineOut.of(row) for row in deadlines],
         holds=[
-            HoldOut(id=h.id, memo=h.memo, citation=h.citation, starts=h.starts, until=h.until,
-                    forms=sorted(h.forms))
-            for h in app.ruleset.holds if h.id in named
+            HoldOut(
+                id=h.id,
+                memo=h.memo,
+                citation=h.citation,
+                starts=h.starts,
+                until=h.until,
+                forms=sorted(h.forms),
+            )
+            for h in app.ruleset.holds
+            if h.id in named
         ],
         terminations=[
             CaseTerminationOut(
-                termination_id=must_id(t.id), program=t.program, effective=t.effective_date,
-                published=t.notice_date, state=t.state.value, citation=t.citation,
-                on_notice=t.on_notice, notice_received=link.notice_received,
+                termination_id=must_id(t.id),
+                program=t.program,
+                effective=t.effective_date,
+                published=t.notice_date,
+                state=t.state.value,
+                citation=t.citation,
+                on_notice=t.on_notice,
+                notice_received=link.notice_received,
             )
             for t, link in case_terminations(session, must_id(case.id))
         ],
-    )  # fmt: skip
+    )
 
 
 def _changes(changes: list[DeadlineChange]) -> list[DeadlineChangeOut]:

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from tracker.domain.identifiers import normalise_receipt
 from tracker.domain.model import DeadlineChange, DeadlineKind, Decision, Form, Program, Status
-from tracker.store.models import DeadlineRow, Filing, Representative, StatusChange
+from tracker.store.models import MAX_ID, DeadlineRow, Filing, Representative, StatusChange
 
 # Text a person types: no control characters (PostgreSQL refuses NUL in text), and at
 # least one visible character.
@@ -122,10 +122,14 @@ class DeadlineOut(BaseModel):
     @classmethod
     def of(cls, row: DeadlineRow) -> "DeadlineOut":
         return cls(
-            kind=row.kind, date=row.date, act_by=row.act_by, rule=row.rule_id,
-            rule_version=row.rule_version, citation=row.citation,
+            kind=row.kind,
+            date=row.date,
+            act_by=row.act_by,
+            rule=row.rule_id,
+            rule_version=row.rule_version,
+            citation=row.citation,
             flags=[f for f in row.flags.split(",") if f],
-        )  # fmt: skip
+        )
 
 
 class CaseSummary(BaseModel):
@@ -233,7 +237,7 @@ class DecisionIn(Input):
 class TerminationNoticeIn(Input):
     """The day the person received an individual notice of a program termination."""
 
-    termination_id: int = Field(ge=1, le=2**31 - 1)
+    termination_id: int = Field(ge=1, le=MAX_ID)
     received: Day = Field(description="Not before the termination was published, nor after today.")
 
 
@@ -258,10 +262,14 @@ class FilingOut(BaseModel):
     def of(cls, row: Filing) -> "FilingOut":
         assert row.id is not None
         return cls(
-            id=row.id, form=row.form, receipt_number=row.receipt_number,
-            filed_date=row.filed_date, decision=row.decision, decided_on=row.decided_on,
+            id=row.id,
+            form=row.form,
+            receipt_number=row.receipt_number,
+            filed_date=row.filed_date,
+            decision=row.decision,
+            decided_on=row.decided_on,
             status_text=row.status_text,
-        )  # fmt: skip
+        )
 
 
 class StatusChangeOut(BaseModel):
@@ -279,10 +287,14 @@ class StatusChangeOut(BaseModel):
     def of(cls, row: StatusChange) -> "StatusChangeOut":
         assert row.id is not None
         return cls(
-            id=row.id, from_status=row.from_status, to_status=row.to_status,
-            changed_at=row.changed_at, actor=row.actor, reason=row.reason,
+            id=row.id,
+            from_status=row.from_status,
+            to_status=row.to_status,
+            changed_at=row.changed_at,
+            actor=row.actor,
+            reason=row.reason,
             effective_date=row.effective_date,
-        )  # fmt: skip
+        )
 
 
 class DeadlineChangeOut(BaseModel):
@@ -297,9 +309,12 @@ class DeadlineChangeOut(BaseModel):
     @classmethod
     def of(cls, change: DeadlineChange) -> "DeadlineChangeOut":
         return cls(
-            slot=change.slot, old_date=change.old_date, new_date=change.new_date,
-            old_act_by=change.old_act_by, new_act_by=change.new_act_by,
-        )  # fmt: skip
+            slot=change.slot,
+            old_date=change.old_date,
+            new_date=change.new_date,
+            old_act_by=change.old_act_by,
+            new_act_by=change.new_act_by,
+        )
 
 
 class FilingIn(Input):
