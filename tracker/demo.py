@@ -107,31 +107,33 @@ def demo_rows(today: date) -> list[dict[str, str]]:
             if profile.work_permit_days is not None
             else None
         )
-        rows.append({
-            "external_id": f"{DEMO_PREFIX}{n + 1:03d}",
-            "full_name": f"Demo Person {n + 1:02d}",
-            "phone": f"+1 202 555 01{n:02d}",
-            "language": profile.language,
-            "timezone": profile.zone,
-            "program": profile.program,
-            "citizenship": profile.citizenship,
-            "arrival_date": (profile.arrival or start).isoformat(),
-            "parole_start": start.isoformat(),
-            "parole_expiry": end.isoformat(),
-            "work_permit_expiry": work_permit.isoformat() if work_permit else "",
-            "representative_name": rep_name,
-            "representative_email": rep_email,
-            "sms_consent": "no" if n % 8 == 7 else "yes",
-            "form_type": profile.form,
-            "filed_date": (today - timedelta(days=30)).isoformat() if profile.form else "",
-            "work_permit_category": profile.work_permit_category,
-            "parole_fee_due": _days_from(today, profile.fee_due_days),
-            "birth_date": (
-                today.replace(year=today.year - profile.age, day=1).isoformat()
-                if profile.age is not None
-                else ""
-            ),
-        })  # fmt: skip
+        rows.append(
+            {
+                "external_id": f"{DEMO_PREFIX}{n + 1:03d}",
+                "full_name": f"Demo Person {n + 1:02d}",
+                "phone": f"+1 202 555 01{n:02d}",
+                "language": profile.language,
+                "timezone": profile.zone,
+                "program": profile.program,
+                "citizenship": profile.citizenship,
+                "arrival_date": (profile.arrival or start).isoformat(),
+                "parole_start": start.isoformat(),
+                "parole_expiry": end.isoformat(),
+                "work_permit_expiry": work_permit.isoformat() if work_permit else "",
+                "representative_name": rep_name,
+                "representative_email": rep_email,
+                "sms_consent": "no" if n % 8 == 7 else "yes",
+                "form_type": profile.form,
+                "filed_date": (today - timedelta(days=30)).isoformat() if profile.form else "",
+                "work_permit_category": profile.work_permit_category,
+                "parole_fee_due": _days_from(today, profile.fee_due_days),
+                "birth_date": (
+                    today.replace(year=today.year - profile.age, day=1).isoformat()
+                    if profile.age is not None
+                    else ""
+                ),
+            }
+        )
     return rows
 
 

@@ -28,12 +28,19 @@ def issue_api_token(
         raise InvalidInputError("give the token a name, such as the system that will use it")
     assert user.id is not None
     token = new_token()
-    row = ApiToken(token_hash=digest(token), user_id=user.id, name=name.strip()[:100],
-                   created_at=now)  # fmt: skip
+    row = ApiToken(
+        token_hash=digest(token), user_id=user.id, name=name.strip()[:100], created_at=now
+    )
     session.add(row)
     session.flush()
-    audit.record(session, at=now, actor=actor, action="api_token.issued", entity="api_token",
-                 entity_id=row.id)  # fmt: skip
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="api_token.issued",
+        entity="api_token",
+        entity_id=row.id,
+    )
     return IssuedApiToken(token, row)
 
 

@@ -17,9 +17,10 @@ def start_session(session: Session, user: User, now: datetime) -> str:
     assert user.id is not None
     token = new_token()
     session.add(
-        WebSession(token_hash=digest(token), user_id=user.id, created_at=now,
-                   expires_at=now + LIFETIME)
-    )  # fmt: skip
+        WebSession(
+            token_hash=digest(token), user_id=user.id, created_at=now, expires_at=now + LIFETIME
+        )
+    )
     return token
 
 

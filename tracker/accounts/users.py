@@ -90,8 +90,15 @@ def create_user(
         user.representative_id = rep.id
     session.add(user)
     session.flush()
-    audit.record(session, at=now, actor=actor, action="user.created", entity="user",
-                 entity_id=user.id, role=role.value)  # fmt: skip
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="user.created",
+        entity="user",
+        entity_id=user.id,
+        role=role.value,
+    )
     return user
 
 
@@ -119,13 +126,25 @@ def authenticate(
     ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
     if user is None or not ok or user.disabled_at is not None:
         session.add(LoginFailure(email_hash=email_hash, client_hash=client_hash, at=now))
-        audit.record(session, at=now, actor="anonymous", action="user.login_failed",
-                     entity="user", entity_id=user.id if user else None)  # fmt: skip
+        audit.record(
+            session,
+            at=now,
+            actor="anonymous",
+            action="user.login_failed",
+            entity="user",
+            entity_id=user.id if user else None,
+        )
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
     session.add(user)
-    audit.record(session, at=now, actor=f"user:{user.email}", action="user.login",
-                 entity="user", entity_id=user.id)  # fmt: skip
+    audit.record(
+        session,
+        at=now,
+        actor=f"user:{user.email}",
+        action="user.login",
+        entity="user",
+        entity_id=user.id,
+    )
     return user

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from tracker.alerts.compose import POSSIBLE_NOTES, WATCH, Composer, DeadlineView
+from tracker.alerts.compose import POSSIBLE_NOTES, WATCH, Composer
 from tracker.alerts.links import foreign_links
 from tracker.alerts.messages import MESSAGE_KEYS, ChangeItem, DateItem, LanguageFile
+from tracker.alerts.schedule import DeadlineView
 from tracker.domain.model import DeadlineKind, Form
 from tracker.errors import ConfigError
 from tracker.sms.segments import is_gsm7

@@ -10,11 +10,11 @@ from datetime import date
 
 from tracker.alerts.messages import Catalog, ChangeItem, DateItem, Value
 from tracker.alerts.policy import ReminderPolicy
+from tracker.alerts.schedule import DeadlineView
 from tracker.domain.holds import held_by
-from tracker.domain.model import Deadline, DeadlineKind
+from tracker.domain.model import DeadlineKind
 from tracker.domain.rules import WORK_INCIDENT_TO_PAROLE
 from tracker.sms.segments import segments
-from tracker.store.models import DeadlineRow
 
 AT_RISK = "at_risk"
 WATCH = "watch_for_notice"
@@ -41,24 +41,6 @@ POSSIBLE_NOTES: dict[DeadlineKind, tuple[str, ...]] = {
 SENTENCE_ENDS = (".", "!", "?", "\u06d4")
 # Which budget (reminders.toml [segment_budgets]) each text is held to.
 LISTS = ("welcome", "date_changed")
-
-
-@dataclass(frozen=True)
-class DeadlineView:
-    """What the messages need of a deadline, whether stored or just computed."""
-
-    kind: DeadlineKind
-    act_by: date
-    slot: str
-    flags: tuple[str, ...] = ()
-
-    @classmethod
-    def of_row(cls, row: DeadlineRow) -> "DeadlineView":
-        return cls(row.kind, row.act_by, row.slot, tuple(f for f in row.flags.split(",") if f))
-
-    @classmethod
-    def of(cls, deadline: Deadline) -> "DeadlineView":
-        return cls(deadline.kind, deadline.act_by, deadline.slot, deadline.flags)
 
 
 def budget_kind(key: str, with_notes: bool = False) -> str:

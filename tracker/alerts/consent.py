@@ -4,11 +4,12 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from tracker.domain.model import AlertState
 from tracker.sms.base import SmsErrorKind
 from tracker.store import audit
 from tracker.store.blind import phone_is
 from tracker.store.encrypted import session_keyring
-from tracker.store.models import Alert, AlertState, Case, ConsentEvent, Parolee, must_id
+from tracker.store.models import Alert, Case, ConsentEvent, Parolee, must_id
 
 
 def stop_texting(
@@ -57,9 +58,13 @@ def _stop(
     case_ids = session.exec(select(Case.id).where(Case.parolee_id == parolee.id)).all()
     for case_id in case_ids:
         audit.record(
-            session, at=now, actor="system", action=f"sms.{kind.value}", entity="case",
+            session,
+            at=now,
+            actor="system",
+            action=f"sms.{kind.value}",
+            entity="case",
             entity_id=case_id,
-        )  # fmt: skip
+        )
 
 
 def consenting(parolee: Parolee) -> bool:
@@ -82,6 +87,10 @@ def give_consent(session: Session, parolee: Parolee, now: datetime, how: str) ->
     session.add(parolee)
     for case_id in session.exec(select(Case.id).where(Case.parolee_id == parolee.id)).all():
         audit.record(
-            session, at=now, actor=how, action="sms.consent_given", entity="case",
+            session,
+            at=now,
+            actor=how,
+            action="sms.consent_given",
+            entity="case",
             entity_id=case_id,
-        )  # fmt: skip
+        )

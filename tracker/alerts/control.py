@@ -12,9 +12,10 @@ from sqlmodel import Session, col, select
 from tracker.alerts.compose import Composer
 from tracker.alerts.consent import consenting
 from tracker.alerts.planner import plan_case
+from tracker.domain.model import AlertState
 from tracker.errors import InvalidInputError, NotFoundError
 from tracker.store import audit
-from tracker.store.models import Alert, AlertState, Case, Parolee
+from tracker.store.models import Alert, Case, Parolee
 
 # The reason on alerts a pause cancelled: resuming brings exactly those back.
 PAUSED = "SMS paused"
@@ -101,9 +102,16 @@ def resend_alert(session: Session, case: Case, alert_id: int, *, actor: str, now
     if moved.rowcount != 1:
         raise InvalidInputError("the message changed meanwhile; reload the page and check it")
     audit.record(
-        session, at=now, actor=actor, action="alert.resent", entity="case", entity_id=case.id,
-        alert=alert_id, previous_error=previous[0], previous_sid=previous[1],
-    )  # fmt: skip
+        session,
+        at=now,
+        actor=actor,
+        action="alert.resent",
+        entity="case",
+        entity_id=case.id,
+        alert=alert_id,
+        previous_error=previous[0],
+        previous_sid=previous[1],
+    )
 
 
 def _check_sendable(alert: Alert, parolee: Parolee) -> None:

@@ -31,10 +31,11 @@ from tracker.alerts.planner import can_text
 from tracker.alerts.policy import ReminderPolicy, local_date, next_allowed
 from tracker.alerts.render import Rendered, current_deadline, render_alert
 from tracker.clock import Clock
+from tracker.domain.model import AlertState
 from tracker.metrics import SMS_ERRORS, SMS_SEND_SECONDS
 from tracker.sms.base import SendResult, SmsBackend, SmsError, SmsErrorKind, mask_phone
 from tracker.store.db import session_scope
-from tracker.store.models import Alert, AlertState, Parolee
+from tracker.store.models import Alert, Parolee
 
 log = logging.getLogger(__name__)
 # Waiting this long after a "maybe sent" lets the provider's message list catch up.
@@ -289,7 +290,7 @@ class Dispatcher:
         deadline = current_deadline(session, alert.case_id, alert.deadline_slot)
         if deadline is None:
             return AlertState.CANCELLED, "the deadline no longer applies"
-        if deadline.act_by != alert.deadline_date:
+        if deadline.act_by != alert.about_date:
             return AlertState.CANCELLED, "the date moved"
         if deadline.act_by < local_date(now, parolee.timezone):
             return AlertState.SUPPRESSED, "the deadline has passed"
@@ -297,7 +298,7 @@ class Dispatcher:
             select(Alert.id).where(
                 Alert.case_id == alert.case_id,
                 Alert.deadline_slot == alert.deadline_slot,
-                Alert.deadline_date == alert.deadline_date,
+                Alert.about_date == alert.about_date,
                 col(Alert.offset_days) < alert.offset_days,
                 col(Alert.due_at) <= now,
                 col(Alert.state).in_(LIVE),

@@ -10,13 +10,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from tracker.alerts.compose import Composer, DeadlineView
+from tracker.alerts.compose import Composer
 from tracker.alerts.languages import english_instead, sending_language
-from tracker.alerts.planner import STANDING, can_text
+from tracker.alerts.planner import can_text
 from tracker.alerts.policy import local_date, reminder_due
 from tracker.alerts.render import contact_for, render_alert
+from tracker.alerts.schedule import STANDING, DeadlineView
+from tracker.domain.model import AlertState
 from tracker.store.db import session_scope
-from tracker.store.models import Alert, AlertState, Case, DeadlineRow, Parolee
+from tracker.store.models import Alert, Case, DeadlineRow, Parolee
 
 PAGE = 1000
 

@@ -18,11 +18,12 @@ from tracker.alerts.planner import plan_case
 from tracker.alerts.policy import local_date
 from tracker.alerts.render import contact_for, upcoming
 from tracker.alerts.replies import Reply, parse_reply
+from tracker.domain.model import AlertState
 from tracker.sms.base import SmsErrorKind
 from tracker.store import audit
 from tracker.store.blind import phone_is
 from tracker.store.encrypted import session_keyring
-from tracker.store.models import Alert, AlertState, Case, InboundMessage, Parolee, must_id
+from tracker.store.models import Alert, Case, InboundMessage, Parolee, must_id
 
 SENT = (AlertState.SENT, AlertState.DELIVERED)
 

@@ -39,9 +39,15 @@ from tracker.domain.toml_locator import TomlLocator, parse_toml
 from tracker.errors import ConfigError
 
 _TOP_LEVEL = (
-    "language", "babel_locale", "needs_review", "keywords", "days", "formats", "messages",
+    "language",
+    "babel_locale",
+    "needs_review",
+    "keywords",
+    "days",
+    "formats",
+    "messages",
     "labels",
-)  # fmt: skip
+)
 _OPTIONAL = ("date_format", "month_names")
 BACK = ".back"
 # What a back-translation holds: the texts of its file, in English.
@@ -175,9 +181,19 @@ def parse_language(
     review = _review(data["needs_review"], where, messages, days)
     lines = {key: where.key_line("messages", key) for key in messages}
     return LanguageFile(
-        code, babel_locale, review, keywords, messages, labels, days, formats, date_format,
-        months, source=source, lines=lines,
-    )  # fmt: skip
+        code,
+        babel_locale,
+        review,
+        keywords,
+        messages,
+        labels,
+        days,
+        formats,
+        date_format,
+        months,
+        source=source,
+        lines=lines,
+    )
 
 
 def _messages(

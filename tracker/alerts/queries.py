@@ -4,7 +4,8 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from tracker.store.models import Alert, AlertState, Case
+from tracker.domain.model import AlertState
+from tracker.store.models import Alert, Case
 
 
 def list_alerts(

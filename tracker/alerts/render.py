@@ -15,18 +15,21 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tracker.alerts.compose import Composer, DeadlineView
+from tracker.alerts.compose import Composer
 from tracker.alerts.languages import english_instead, sending_language
 from tracker.alerts.messages import ChangeItem
 from tracker.alerts.policy import local_date
-from tracker.domain.model import DeadlineChange
-from tracker.store.models import Alert, AlertState, Case, DeadlineRow, Parolee, Representative
+from tracker.alerts.schedule import (
+    DATE_CHANGED,
+    USCIS_DENIED,
+    USCIS_REJECTED,
+    WELCOME,
+    DeadlineView,
+)
+from tracker.domain.model import AlertState, DeadlineChange
+from tracker.store.models import Alert, Case, DeadlineRow, Parolee, Representative
 
-WELCOME = "welcome"
-DATE_CHANGED = "date_changed"
 # A USCIS decision the person must hear about (tracker.uscis.actions), and its text.
-USCIS_DENIED = "uscis_denied"
-USCIS_REJECTED = "uscis_rejected"
 USCIS_TEXTS = {USCIS_DENIED: "uscis.denied", USCIS_REJECTED: "uscis.rejected"}
 
 
@@ -142,9 +145,9 @@ def _body(
         form = str(_params(alert.params).get("form", ""))
         key = USCIS_TEXTS[alert.kind]
         # The alert's date is the day the decision was seen.
-        return composer.uscis_decision(language, key, form, alert.deadline_date, contact)
+        return composer.uscis_decision(language, key, form, alert.about_date, contact)
     row = current_deadline(session, alert.case_id, alert.deadline_slot)
-    if row is None or row.act_by != alert.deadline_date:
+    if row is None or row.act_by != alert.about_date:
         return None
     return composer.reminder(language, DeadlineView.of_row(row), contact, today)
 

@@ -9,9 +9,10 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from tracker.alerts.consent import stop_texting
+from tracker.domain.model import AlertState
 from tracker.sms.base import SmsErrorKind
 from tracker.sms.twilio_backend import classify_callback_error
-from tracker.store.models import Alert, AlertState
+from tracker.store.models import Alert
 
 # How far along each provider status is; a callback never moves an alert backwards.
 RANK = {"accepted": 0, "queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 4,

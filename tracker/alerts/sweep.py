@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy import Engine, union
 from sqlmodel import Session, col, select
 
-from tracker.alerts.compose import Composer, DeadlineView
+from tracker.alerts.compose import Composer
 from tracker.alerts.planner import plan_case, textable
 from tracker.alerts.policy import ReminderPolicy, reminder_due
+from tracker.alerts.schedule import DeadlineView
 from tracker.domain.model import DeadlineKind, Status
 from tracker.store.db import session_scope
 from tracker.store.models import Alert, Case, DeadlineRow, JobState, Parolee, must_id
@@ -122,11 +123,16 @@ def _plan_batch(
         alerts[alert.case_id].append(alert)
     return sum(
         plan_case(
-            session, case, parolee, composer, now,
-            deadlines=deadlines[must_id(case.id)], existing=alerts[must_id(case.id)],
+            session,
+            case,
+            parolee,
+            composer,
+            now,
+            deadlines=deadlines[must_id(case.id)],
+            existing=alerts[must_id(case.id)],
         ).added
         for case, parolee in cases
-    )  # fmt: skip
+    )
 
 
 def deadlines_due_between(

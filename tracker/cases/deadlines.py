@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from tracker.alerts.compose import DeadlineView
 from tracker.alerts.planner import plan_case
+from tracker.alerts.schedule import DeadlineView
 from tracker.domain.model import (
     CaseFacts,
     Deadline,
@@ -141,9 +141,15 @@ def refresh_case(
         # Same transaction: a change and the reminders it calls for commit together.
         known = [DeadlineView.of(d) for d in sorted(computed, key=lambda d: d.act_by)]
         plan_case(
-            session, case, parolee, policies.reminders, now, changes,
-            deadlines=known if is_new else None, existing=[] if is_new else None,
-        )  # fmt: skip
+            session,
+            case,
+            parolee,
+            policies.reminders,
+            now,
+            changes,
+            deadlines=known if is_new else None,
+            existing=[] if is_new else None,
+        )
     return changes
 
 

@@ -21,9 +21,9 @@ from tracker.cli.common import (
     refuse_early_sends,
     table,
 )
+from tracker.domain.model import AlertState
 from tracker.sms.base import mask_phone
 from tracker.store.db import session_scope
-from tracker.store.models import AlertState
 
 alerts_app = typer.Typer(help="SMS reminders: plan, send, list, forecast.", no_args_is_help=True)
 LIST_FIELDS = [

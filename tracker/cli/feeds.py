@@ -29,9 +29,13 @@ def feeds_issue(
     app = make_app()
     with session_scope(app.engine) as session:
         issued = issue(
-            session, now=app.clock.now(), actor=actor(), representative_email=representative,
-            case_ref=case, privacy=privacy,
-        )  # fmt: skip
+            session,
+            now=app.clock.now(),
+            actor=actor(),
+            representative_email=representative,
+            case_ref=case,
+            privacy=privacy,
+        )
     _print_urls(app.settings.base_url, issued)
 
 

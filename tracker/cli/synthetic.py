@@ -24,9 +24,14 @@ def synthetic_command(
     keep = timedelta(days=tracker.retention.message_text_days)
     with typer.progressbar(length=count, label="Synthetic cases", file=sys.stderr) as bar:
         report = generate(
-            tracker.engine, count, seed=seed, now=tracker.clock.now(),
-            policies=tracker.policies, keep_texts=keep, progress=bar.update,
-        )  # fmt: skip
+            tracker.engine,
+            count,
+            seed=seed,
+            now=tracker.clock.now(),
+            policies=tracker.policies,
+            keep_texts=keep,
+            progress=bar.update,
+        )
     last = external_id(seed, report.first + report.cases - 1)
     typer.echo(
         f"Added {report.cases:,} synthetic cases ({external_id(seed, report.first)} to {last}) "

@@ -62,9 +62,15 @@ def terminations_add(
         request = TerminationRequest.of_known(find_known(app.known_terminations, known))
     else:
         request = _request(
-            program, effective, citation, notice_date, except_pending, filed_by, on_notice,
+            program,
+            effective,
+            citation,
+            notice_date,
+            except_pending,
+            filed_by,
+            on_notice,
             instant.date(),
-        )  # fmt: skip
+        )
     if dry_run:
         outcome = preview_termination(app.engine, request, app.policies, instant, actor())
         _print(outcome, "Dry run, nothing changed. The termination would move")

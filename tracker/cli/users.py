@@ -30,9 +30,13 @@ def users_create(
     app = make_app()
     with session_scope(app.engine) as session:
         user = create_user(
-            session, email=email, role=role, password=password, now=app.clock.now(),
+            session,
+            email=email,
+            role=role,
+            password=password,
+            now=app.clock.now(),
             actor=actor(),
-        )  # fmt: skip
+        )
         typer.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
 
 

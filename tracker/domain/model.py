@@ -199,6 +199,18 @@ class DeadlineChange:
         return "removed" if self.new_date is None else "moved"
 
 
+class AlertState(StrEnum):
+    """The life of one outgoing message."""
+
+    PLANNED = "planned"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SUPPRESSED = "suppressed"
+
+
 class UscisEvent(StrEnum):
     """What a USCIS case status text means for the tracker (`config/uscis.toml` maps the
     texts to these); `other` is every text no pattern matches."""

@@ -61,13 +61,15 @@ def parse_ruleset(text: str, source: str) -> RuleSet:
         )
     incident = str_list(data, "work_incident_to_parole", where, None, None)
     return RuleSet(
-        version=version, holiday_calendar=calendar, rules=rules, tps_windows=windows,
+        version=version,
+        holiday_calendar=calendar,
+        rules=rules,
+        tps_windows=windows,
         annual_asylum_fees=fees,
         work_incident_to_parole=frozenset(
-            enum_value(Program, p, where, None, None, "work_incident_to_parole")
-            for p in incident
+            enum_value(Program, p, where, None, None, "work_incident_to_parole") for p in incident
         ),
-    )  # fmt: skip
+    )
 
 
 RULE_KEYS = {

@@ -55,15 +55,23 @@ def feed_items(
     # Plain columns, not ORM objects: a feed may hold ten thousand events.
     rows = (
         sa.select(
-            col(Case.id), col(Case.external_id), col(Parolee.full_name), col(DeadlineRow.slot),
-            col(DeadlineRow.kind), col(DeadlineRow.date), col(DeadlineRow.act_by),
-            col(DeadlineRow.citation), col(DeadlineRow.sequence), col(DeadlineRow.changed_at),
-            col(DeadlineRow.cancelled_at).is_not(None), col(DeadlineRow.flags),
+            col(Case.id),
+            col(Case.external_id),
+            col(Parolee.full_name),
+            col(DeadlineRow.slot),
+            col(DeadlineRow.kind),
+            col(DeadlineRow.date),
+            col(DeadlineRow.act_by),
+            col(DeadlineRow.citation),
+            col(DeadlineRow.sequence),
+            col(DeadlineRow.changed_at),
+            col(DeadlineRow.cancelled_at).is_not(None),
+            col(DeadlineRow.flags),
         )
         .join(Case, col(Case.id) == DeadlineRow.case_id)
         .join(Parolee, col(Parolee.id) == Case.parolee_id)
         .where(recent)
-    )  # fmt: skip
+    )
     notices = _rfe_responses(since)
 
     def fetch(where: sa.ColumnElement[bool]) -> list[FeedItem]:
@@ -94,12 +102,18 @@ def _rfe_responses(since: datetime) -> sa.Select[tuple[Any, ...]]:
     resolved = col(StaffNotice.resolved_at).is_not(None)
     return (
         sa.select(
-            col(Case.id), col(Case.external_id), col(Parolee.full_name),
+            col(Case.id),
+            col(Case.external_id),
+            col(Parolee.full_name),
             sa.literal("uscis-rfe-") + sa.cast(col(StaffNotice.id), sa.String),
-            sa.literal(RFE_RESPONSE), col(StaffNotice.due_date), col(StaffNotice.due_date),
-            sa.literal(RFE_SOURCE), sa.case((resolved, 1), else_=0),
+            sa.literal(RFE_RESPONSE),
+            col(StaffNotice.due_date),
+            col(StaffNotice.due_date),
+            sa.literal(RFE_SOURCE),
+            sa.case((resolved, 1), else_=0),
             sa.func.coalesce(col(StaffNotice.resolved_at), col(StaffNotice.created_at)),
-            resolved, sa.literal(""),
+            resolved,
+            sa.literal(""),
         )
         .join(Case, col(Case.id) == StaffNotice.case_id)
         .join(Parolee, col(Parolee.id) == Case.parolee_id)
@@ -108,7 +122,7 @@ def _rfe_responses(since: datetime) -> sa.Select[tuple[Any, ...]]:
             col(StaffNotice.due_date).is_not(None),
             or_(~resolved, col(StaffNotice.resolved_at) >= since),
         )
-    )  # fmt: skip
+    )
 
 
 def _moved_away(item: FeedItem, at: datetime) -> FeedItem:

@@ -51,8 +51,15 @@ def issue(
     row.token_hash = digest(token)
     session.add(row)
     session.flush()
-    audit.record(session, at=now, actor=actor, action="feed.issued", entity="feed_token",
-                 entity_id=row.id, privacy=privacy)  # fmt: skip
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="feed.issued",
+        entity="feed_token",
+        entity_id=row.id,
+        privacy=privacy,
+    )
     return Issued(token, row)
 
 
@@ -73,8 +80,9 @@ def revoke(session: Session, token_id: int, now: datetime, actor: str) -> FeedTo
         raise InvalidInputError(f"feed token {token_id} is already revoked")
     row.revoked_at = now
     session.add(row)
-    audit.record(session, at=now, actor=actor, action="feed.revoked", entity="feed_token",
-                 entity_id=token_id)  # fmt: skip
+    audit.record(
+        session, at=now, actor=actor, action="feed.revoked", entity="feed_token", entity_id=token_id
+    )
     return row
 
 
@@ -91,6 +99,13 @@ def rotate(session: Session, token_id: int, now: datetime, actor: str) -> Issued
     )
     session.add(row)
     session.flush()
-    audit.record(session, at=now, actor=actor, action="feed.rotated", entity="feed_token",
-                 entity_id=row.id, replaces=token_id)  # fmt: skip
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="feed.rotated",
+        entity="feed_token",
+        entity_id=row.id,
+        replaces=token_id,
+    )
     return Issued(token, row)

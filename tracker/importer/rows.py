@@ -17,11 +17,28 @@ from tracker.domain.identifiers import (
 from tracker.domain.model import Form, Program
 
 COLUMNS = (
-    "external_id", "full_name", "phone", "language", "timezone", "program", "citizenship",
-    "arrival_date", "parole_start", "parole_expiry", "work_permit_expiry", "a_number",
-    "representative_name", "representative_email", "sms_consent", "receipt_number",
-    "form_type", "filed_date", "birth_date", "work_permit_category", "parole_fee_due",
-)  # fmt: skip
+    "external_id",
+    "full_name",
+    "phone",
+    "language",
+    "timezone",
+    "program",
+    "citizenship",
+    "arrival_date",
+    "parole_start",
+    "parole_expiry",
+    "work_permit_expiry",
+    "a_number",
+    "representative_name",
+    "representative_email",
+    "sms_consent",
+    "receipt_number",
+    "form_type",
+    "filed_date",
+    "birth_date",
+    "work_permit_category",
+    "parole_fee_due",
+)
 # Columns a file may leave out: an update then keeps what staff entered.
 KEPT_WHEN_ABSENT = ("birth_date", "work_permit_category", "parole_fee_due")
 REQUIRED = ("external_id", "full_name", "program", "arrival_date", "parole_start", "parole_expiry")

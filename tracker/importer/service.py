@@ -65,10 +65,17 @@ def import_file(
                 raise _RollBack
             if report.created or report.updated:
                 audit.record(
-                    session, at=now, actor=options.actor, action="import", entity="file",
-                    entity_id=None, file=path.name, created=report.created,
-                    updated=report.updated, rejected=len(report.bad_lines),
-                )  # fmt: skip
+                    session,
+                    at=now,
+                    actor=options.actor,
+                    action="import",
+                    entity="file",
+                    entity_id=None,
+                    file=path.name,
+                    created=report.created,
+                    updated=report.updated,
+                    rejected=len(report.bad_lines),
+                )
             report.written = True
     except FileProblems as exc:
         report.errors = exc.errors
@@ -107,17 +114,25 @@ def _check_file(
             report.errors += parsed
             continue
         if parsed.external_id in first_line:
-            report.errors.append(RowError(
-                record.line, "external_id", parsed.external_id,
-                f"duplicate external_id: already on line {first_line[parsed.external_id]}",
-            ))  # fmt: skip
+            report.errors.append(
+                RowError(
+                    record.line,
+                    "external_id",
+                    parsed.external_id,
+                    f"duplicate external_id: already on line {first_line[parsed.external_id]}",
+                )
+            )
         first_line.setdefault(parsed.external_id, record.line)
         receipt = parsed.receipt_number
         if receipt and receipt in receipt_line:
-            report.errors.append(RowError(
-                record.line, "receipt_number", receipt,
-                f"the same receipt number is on line {receipt_line[receipt]}",
-            ))  # fmt: skip
+            report.errors.append(
+                RowError(
+                    record.line,
+                    "receipt_number",
+                    receipt,
+                    f"the same receipt number is on line {receipt_line[receipt]}",
+                )
+            )
         if receipt:
             receipt_line.setdefault(receipt, record.line)
         report.warnings += [

@@ -95,18 +95,26 @@ def check_upload(
         upload_id = None
         if keep:
             upload = ImportUpload(
-                user_id=uploader.user_id, filename=filename[:MAX_FILENAME], content=text,
+                user_id=uploader.user_id,
+                filename=filename[:MAX_FILENAME],
+                content=text,
                 created_at=now,
-            )  # fmt: skip
+            )
             session.add(upload)
             session.flush()
             upload_id = must_id(upload.id)
         # Counts only: the file name may be a person's name.
         audit.record(
-            session, at=now, actor=uploader.actor, action="import.uploaded",
-            entity="import_upload", entity_id=upload_id, rows=report.rows,
-            bad_rows=len(report.bad_lines), bytes=len(text.encode()),
-        )  # fmt: skip
+            session,
+            at=now,
+            actor=uploader.actor,
+            action="import.uploaded",
+            entity="import_upload",
+            entity_id=upload_id,
+            rows=report.rows,
+            bad_rows=len(report.bad_lines),
+            bytes=len(text.encode()),
+        )
     return Checked(report, upload_id)
 
 
@@ -134,11 +142,18 @@ def confirm_upload(
                 update(ImportUpload).where(col(ImportUpload.id) == upload_id).values(content="")
             )
         audit.record(
-            session, at=now, actor=uploader.actor, action="import.confirmed",
-            entity="import_upload", entity_id=upload_id, imported=int(report.written),
-            created=report.created, updated=report.updated, unchanged=report.unchanged,
+            session,
+            at=now,
+            actor=uploader.actor,
+            action="import.confirmed",
+            entity="import_upload",
+            entity_id=upload_id,
+            imported=int(report.written),
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
             bad_rows=len(report.bad_lines),
-        )  # fmt: skip
+        )
     return report
 
 

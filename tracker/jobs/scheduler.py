@@ -60,8 +60,11 @@ def retention_job(app: App) -> None:
     """Erase and purge what is past its retention period."""
     with timed_job("retention"):
         outcome = run_retention(app.engine, app.retention, app.clock.now())
-    log.info("retention job: %d person(s) erased, %d texts purged", outcome.people,
-             outcome.message_texts + outcome.replies)  # fmt: skip
+    log.info(
+        "retention job: %d person(s) erased, %d texts purged",
+        outcome.people,
+        outcome.message_texts + outcome.replies,
+    )
 
 
 def uscis_job(app: App) -> None:

@@ -11,10 +11,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tracker.cases.repository import find_case
+from tracker.domain.model import AlertState
 from tracker.store import audit
 from tracker.store.models import (
     Alert,
-    AlertState,
     Case,
     ConsentEvent,
     DeadlineRow,
@@ -85,9 +85,14 @@ def erase_person(session: Session, parolee: Parolee, now: datetime, actor: str) 
         session.add(reply)
     case_ids = [must_id(c.id) for c in cases]
     audit.record(
-        session, at=now, actor=actor, action="person.erased", entity="parolee",
-        entity_id=parolee.id, cases=",".join(map(str, case_ids)),
-    )  # fmt: skip
+        session,
+        at=now,
+        actor=actor,
+        action="person.erased",
+        entity="parolee",
+        entity_id=parolee.id,
+        cases=",".join(map(str, case_ids)),
+    )
     return case_ids
 
 

@@ -9,23 +9,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from tracker.domain.model import Status
+from tracker.domain.model import AlertState, Status
 from tracker.domain.toml_locator import TomlLocator, parse_toml
 from tracker.privacy.person import erase_person
 from tracker.store.db import session_scope
-from tracker.store.models import (
-    Alert,
-    AlertState,
-    Case,
-    InboundMessage,
-    Parolee,
-    StatusChange,
-    must_id,
-)
+from tracker.store.models import Alert, Case, InboundMessage, Parolee, StatusChange, must_id
 
 ENDED = (Status.DEPARTED, Status.STATUS_OBTAINED, Status.CLOSED)
-SETTLED = (AlertState.SENT, AlertState.DELIVERED, AlertState.FAILED, AlertState.CANCELLED,
-           AlertState.SUPPRESSED)  # fmt: skip
+SETTLED = (
+    AlertState.SENT,
+    AlertState.DELIVERED,
+    AlertState.FAILED,
+    AlertState.CANCELLED,
+    AlertState.SUPPRESSED,
+)
 KEYS = ("after_case_ends_days", "message_text_days")
 ACTOR = "retention"
 PURGE_BATCH = 1000

@@ -14,10 +14,11 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from tracker.alerts.compose import Composer, DeadlineView
+from tracker.alerts.compose import Composer
 from tracker.alerts.policy import local_date, reminder_due
-from tracker.alerts.render import WELCOME
+from tracker.alerts.schedule import WELCOME, CaseNow, DeadlineView, Wanted, reminders_of
 from tracker.domain.model import (
+    AlertState,
     CaseFacts,
     Deadline,
     Decision,
@@ -29,7 +30,7 @@ from tracker.domain.parole import effective_end
 from tracker.domain.rules import RuleSet, compute_deadlines
 from tracker.kit.crypto import Keyring
 from tracker.store.blind import index_values, name_word_rows
-from tracker.store.models import AlertState, Parolee
+from tracker.store.models import Parolee
 from tracker.synthetic.bulk import BulkTable, Row
 from tracker.synthetic.spread import FakeCase
 
@@ -53,7 +54,7 @@ TABLES = (
     BulkTable("consent_event", ("parolee_id", "given", "at", "how", "actor")),
     BulkTable("deadline", ("case_id", "slot", "kind", "date", "act_by", "rule_id",
               "rule_version", "citation", "flags", "sequence", "computed_at", "changed_at")),
-    BulkTable("alert", ("case_id", "parolee_id", "kind", "deadline_slot", "deadline_date",
+    BulkTable("alert", ("case_id", "parolee_id", "kind", "deadline_slot", "about_date",
               "offset_days", "recipient", "recipient_index", "language", "body", "segments",
               "due_at", "state", "attempts", "attempt_started_at", "provider_sid",
               "provider_status", "sent_at", "delivered_at", "created_at", "updated_at")),
@@ -192,18 +193,20 @@ class _Outbox:
         if self.case.consent_withdrawn_at is not None:
             return  # no reminder since the STOP (and none planned)
         now = self.maker.now
-        horizon = now + timedelta(days=composer.policy.plan_horizon_days)
         today = local_date(now, zone)
+        # What the planner has planned now, from the same core (nothing passed: since now).
+        facts = CaseNow(self.case.status, zone, self.case.end, self.case.phone or "", views)
+        ahead = [v for v in views if v.act_by >= today]
+        for wanted in reminders_of(ahead, facts, composer.policy, now, since=now)[0]:
+            self._planned(batch, composer, wanted)
+        # What it sent before now: the newest reminder of each deadline, sent when due.
         for view in views:
             if not composer.policy.reminds(view.kind, self.case.status):
                 continue
             newest = None
             for offset in composer.policy.offsets[view.kind]:
                 due = reminder_due(view.act_by, offset, zone, composer.policy)
-                if now <= due <= horizon and view.act_by >= today:
-                    # Written when it is sent, as the planner leaves it.
-                    self._planned(batch, composer, view, offset, due)
-                elif self.case.created_at <= due < now:
+                if self.case.created_at <= due < now:
                     newest = (offset, due)
             if newest is not None:
                 offset, due = newest
@@ -211,18 +214,13 @@ class _Outbox:
                 self._sent(batch, composer, view.kind.value, view.slot, view.act_by, offset,
                            due, body)  # fmt: skip
 
-    def _planned(
-        self,
-        batch: Batch,
-        composer: Composer,
-        view: DeadlineView,
-        offset: int,
-        due: datetime,
-    ) -> None:
+    def _planned(self, batch: Batch, composer: Composer, wanted: Wanted) -> None:
+        # Written when it is sent, as the planner leaves it.
+        due = wanted.due
         planned_at = self._planned_at(composer, due)
         batch.add("alert", (
-            self.ids.case, self.ids.parolee, view.kind.value, view.slot, view.act_by, offset,
-            self.case.phone, self.phone_index, self.case.language, None, 0, due,
+            self.ids.case, self.ids.parolee, wanted.kind, wanted.slot, wanted.about,
+            wanted.offset, self.case.phone, self.phone_index, self.case.language, None, 0, due,
             AlertState.PLANNED, 0, None, None, None, None, None, planned_at, planned_at,
         ))  # fmt: skip
         batch.alerts_planned += 1
@@ -233,7 +231,7 @@ class _Outbox:
         composer: Composer,
         kind: str,
         slot: str | None,
-        deadline_date: date,
+        about: date,
         offset: int,
         due: datetime,
         body: str,
@@ -243,7 +241,7 @@ class _Outbox:
         # Shaped like Twilio's (SM and 32 hex digits), unique per message.
         sid = f"SM{self.ids.case:016x}{offset:04x}{zlib.crc32(kind.encode()):012x}"
         batch.add("alert", (
-            self.ids.case, self.ids.parolee, kind, slot, deadline_date, offset, self.case.phone,
+            self.ids.case, self.ids.parolee, kind, slot, about, offset, self.case.phone,
             self.phone_index, self.case.language, kept, composer.segments(body), due,
             AlertState.DELIVERED, 1, due, sid, "delivered", due, delivered,
             self._planned_at(composer, due), delivered,

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from tracker.cases.changes import PENDING_STATUS
 from tracker.cases.expiry import PROTECTING
 from tracker.domain.model import Form, GrantSource, Program, Status
+from tracker.domain.status import PENDING_STATUS
 
 BLOCK = 1000
 # External ids hold the case number in seven digits.

@@ -25,13 +25,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from tracker.alerts.compose import Composer
+from tracker.alerts.outbox import enqueue
 from tracker.alerts.planner import can_text
 from tracker.alerts.policy import local_date, next_allowed
-from tracker.alerts.render import USCIS_DENIED, USCIS_REJECTED, uscis_params
+from tracker.alerts.render import uscis_params
+from tracker.alerts.schedule import USCIS_DENIED, USCIS_REJECTED, Wanted
 from tracker.domain.model import Form, UscisEvent
 from tracker.store.models import (
     Alert,
-    AlertState,
     Case,
     Filing,
     NoticeKind,
@@ -213,30 +214,17 @@ def _text_person(
     day = local_date(now, parolee.timezone)
     sent = session.exec(
         select(Alert.id).where(
-            Alert.case_id == case.id, Alert.kind == kind, Alert.deadline_date == day
+            Alert.case_id == case.id, Alert.kind == kind, Alert.about_date == day
         )
     ).first()
     if sent is not None:
         return True
-    alert = Alert(
-        case_id=must_id(case.id),
-        parolee_id=must_id(parolee.id),
-        kind=kind,
-        # The outbox key needs a date: for this message, the day the decision was seen.
-        deadline_date=day,
-        offset_days=0,
-        recipient=parolee.phone,
-        language=parolee.language,
-        params=uscis_params(subject.form),
-        segments=0,
-        due_at=next_allowed(now, parolee.timezone, composer.policy),
-        state=AlertState.PLANNED,
-        created_at=now,
-        updated_at=now,
-    )
+    # The outbox key needs a date: for this message, the day the decision was seen.
+    due = next_allowed(now, parolee.timezone, composer.policy)
+    wanted = Wanted(kind, day, 0, due, parolee.phone)
     try:
         with session.begin_nested():
-            session.add(alert)
+            enqueue(session, case, parolee, wanted, now, params=uscis_params(subject.form))
     except IntegrityError:
         # Another worker planned the same text a moment ago.
         log.info("USCIS text for case %s already planned", case.id)
