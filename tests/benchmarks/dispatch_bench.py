@@ -23,29 +23,30 @@ import platform
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-# Run as a script: the project root on the path, for `tests.fakes`.
+# Run as a script: the project root on the path, for `tests`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.fakes.twilio_server import FakeTwilioServer
-from tracker.alerts.dispatcher import Dispatcher
-from tracker.bootstrap import App
-from tracker.clock import FixedClock
-from tracker.importer.service import ImportOptions, import_file
-from tracker.settings import Settings, load_settings
-from tracker.sms.twilio_backend import TwilioBackend
-from tracker.store.db import make_engine
-from tracker.store.migrate import upgrade
+# Starlette's TestClient (tests.builders imports it) asks for its httpx fork; not used here.
+warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient` is deprecated")
 
-ROOT = Path(__file__).resolve().parents[2]
-# Pinned like the tests: a Sunday, noon in New York (inside the sending window).
-NOW = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
-PUBLIC = "http://testserver"
+from tests.builders import CONFIG, PUBLIC, SMS_COLUMNS, header, twilio_settings  # noqa: E402
+from tests.conftest import NOW  # noqa: E402
+from tests.fakes.twilio_server import FakeTwilioServer  # noqa: E402
+from tracker.alerts.dispatcher import Dispatcher  # noqa: E402
+from tracker.bootstrap import App  # noqa: E402
+from tracker.clock import FixedClock  # noqa: E402
+from tracker.importer.service import ImportOptions, import_file  # noqa: E402
+from tracker.settings import Settings, load_settings  # noqa: E402
+from tracker.sms.twilio_backend import TwilioBackend  # noqa: E402
+from tracker.store.db import make_engine  # noqa: E402
+from tracker.store.migrate import upgrade  # noqa: E402
+
 CALLBACK = f"{PUBLIC}/webhooks/twilio/status"
 # Fictional numbers only: 555-0100 to 555-0199 in each of these area codes.
 AREA_CODES = [
@@ -53,10 +54,7 @@ AREA_CODES = [
     "303", "410", "512", "602", "702", "808", "816", "919", "978", "201", "203", "205", "207",
 ]  # fmt: skip
 MAX_ALERTS = 100 * len(AREA_CODES)
-HEADER = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,sms_consent\n"
-)
+HEADER = header(*SMS_COLUMNS)
 # About the length of a welcome message: one or two segments.
 BODY = (
     "Parole Tracker demo: you are signed up for reminders about your parole dates. "
@@ -78,13 +76,9 @@ def fake() -> FakeTwilioServer:
 def settings_for(server: FakeTwilioServer, database_url: str | None = None) -> Settings:
     extra: dict[str, object] = {"database_url": database_url} if database_url else {}
     return load_settings(
-        config_dir=ROOT / "config",
+        config_dir=CONFIG,
         public_base_url=PUBLIC,
-        sms_backend="twilio",
-        twilio_account_sid=server.account_sid,
-        twilio_auth_token=server.auth_token,
-        twilio_from_number=server.from_number,
-        twilio_api_base_url=server.base_url,
+        **twilio_settings(server),
         **extra,
     )
 

@@ -21,19 +21,17 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
-# Run as a script: the project root on the path, for `tracker`.
+# Run as a script: the project root on the path, for `tracker` and `tests`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 # Starlette's TestClient asks for its httpx fork; the plain httpx works here.
 warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient` is deprecated")
 
-from fastapi.testclient import TestClient  # noqa: E402
-
-from tracker.bootstrap import App  # noqa: E402
-from tracker.clock import FixedClock  # noqa: E402
+from tests.builders import PUBLIC, an_app, header, web_client  # noqa: E402
+from tests.conftest import NOW  # noqa: E402
 from tracker.feeds.query import feed_items  # noqa: E402
 from tracker.feeds.render import render_feed  # noqa: E402
 from tracker.feeds.tokens import find_active, issue  # noqa: E402
@@ -41,24 +39,15 @@ from tracker.importer.service import ImportOptions, import_file  # noqa: E402
 from tracker.settings import load_settings  # noqa: E402
 from tracker.store.db import make_engine, session_scope  # noqa: E402
 from tracker.store.migrate import upgrade  # noqa: E402
-from tracker.web.app import create_app  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
-PUBLIC = "http://testserver"
 REP = "bench-rep@example.org"
-HEADER = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,work_permit_expiry,a_number,representative_name,"
-    "representative_email,sms_consent,receipt_number,form_type,filed_date\n"
-)
 # Programs with their citizenship; CHNV Cubans get the Cuban Adjustment deadline as well.
 PROGRAMS = [("U4U", "UA"), ("CHNV", "CU"), ("CHNV", "VE"), ("OAW", "AF")]
 
 
 def write_cases(path: Path, clients: int) -> None:
     """N fictional cases of one representative, dates spread over two years."""
-    lines = [HEADER]
+    lines = [header()]
     for n in range(clients):
         program, country = PROGRAMS[n % len(PROGRAMS)]
         start = date(2025, 1, 1) + timedelta(days=n % 600)
@@ -92,10 +81,7 @@ def main() -> None:
         engine = make_engine(url, load_settings().keyring)
         upgrade(engine)
         engine.dispose()
-        settings = load_settings(
-            database_url=url, config_dir=ROOT / "config", public_base_url=PUBLIC
-        )
-        app = App(settings=settings, clock=FixedClock(NOW))
+        app = an_app(url, public_base_url=PUBLIC)
         cases = Path(tmp) / "cases.csv"
         write_cases(cases, args.clients)
         options = ImportOptions(actor="bench", default_timezone="America/New_York")
@@ -125,7 +111,7 @@ def main() -> None:
 
         # The benchmark's own requests must not be throttled by the per-client limit.
         app.feed_policy = replace(app.feed_policy, rate_limit_per_minute=10_000)
-        web = TestClient(create_app(app))
+        web = web_client(app)
         query_seconds, events = timed(query_only, args.runs)
         render_seconds, body = timed(query_and_render, args.runs)
         assert isinstance(body, bytes)

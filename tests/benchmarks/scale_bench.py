@@ -71,6 +71,7 @@ from tracker.bootstrap import App  # noqa: E402
 from tracker.cases.listing import CaseFilters, Cursor, fetch_page, listing_query  # noqa: E402
 from tracker.cases.repository import expiring_query  # noqa: E402
 from tracker.clock import FixedClock  # noqa: E402
+from tracker.domain.model import AlertState  # noqa: E402
 from tracker.feeds.query import feed_items  # noqa: E402
 from tracker.feeds.render import render_feed  # noqa: E402
 from tracker.feeds.tokens import find_active, issue  # noqa: E402
@@ -78,14 +79,7 @@ from tracker.importer.rows import COLUMNS  # noqa: E402
 from tracker.settings import load_settings  # noqa: E402
 from tracker.store.db import session_scope  # noqa: E402
 from tracker.store.migrate import upgrade  # noqa: E402
-from tracker.store.models import (  # noqa: E402
-    Alert,
-    AlertState,
-    Case,
-    DeadlineRow,
-    Parolee,
-    Role,
-)
+from tracker.store.models import Alert, Case, DeadlineRow, Parolee, Role  # noqa: E402
 from tracker.synthetic import generate, representative_email  # noqa: E402
 from tracker.synthetic.load import next_number  # noqa: E402
 

@@ -31,9 +31,10 @@ from tracker.alerts.dispatcher import Dispatcher, DispatchOutcome
 from tracker.alerts.sweep import JOB
 from tracker.bootstrap import App
 from tracker.clock import FixedClock
+from tracker.domain.model import AlertState
 from tracker.sms.twilio_backend import TwilioBackend
 from tracker.store.db import session_scope
-from tracker.store.models import Alert, AlertState, JobState
+from tracker.store.models import Alert, JobState
 
 # The synthetic databases are made at this instant (a Sunday, noon in New York).
 MADE_AT = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)

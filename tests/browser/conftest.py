@@ -15,12 +15,11 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.builders import an_app
 from tracker.bootstrap import App
-from tracker.clock import FixedClock
-from tracker.settings import load_settings
 from tracker.web.app import create_app
 
-from ..conftest import NOW, ROOT
+from ..conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -81,8 +80,7 @@ class LiveServer:
 @pytest.fixture
 def site_app(sqlite_url: str) -> Iterator[App]:
     """The application on a migrated SQLite file, its clock pinned at NOW."""
-    settings = load_settings(database_url=sqlite_url, config_dir=ROOT / "config")
-    app = App(settings=settings, clock=FixedClock(NOW))
+    app = an_app(sqlite_url)
     yield app
     app.engine.dispose()
 

@@ -6,19 +6,18 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
+from tests.builders import run_import
 from tracker.bootstrap import App
-from tracker.importer.service import ImportOptions, import_file
 from tracker.store.db import session_scope
 from tracker.store.models import Case, Role
 
-from ..conftest import EXAMPLE_CASES, NOW
+from ..conftest import EXAMPLE_CASES
 from ..integration.admin_support import PASSWORD, add_user
 from .conftest import LiveServer
 
 
 def seed(app: App) -> None:
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    assert import_file(app.engine, EXAMPLE_CASES, app.policies, NOW, options).errors == []
+    assert run_import(app, EXAMPLE_CASES).errors == []
     add_user(app, "admin@example.org", Role.ADMIN)
 
 

@@ -9,16 +9,15 @@ import httpx
 from markupsafe import escape
 from sqlmodel import col, select
 
+from tests.builders import BASE_COLUMNS, a_case, import_cases
 from tracker.bootstrap import App
 from tracker.cases.terminations import TerminationRequest, apply_termination
 from tracker.domain.contact import LANGUAGES
-from tracker.domain.model import Decision, GrantSource, Program, Status
-from tracker.importer.service import ImportOptions, import_file
+from tracker.domain.model import AlertState, Decision, GrantSource, Program, Status
 from tracker.sms.base import mask_phone
 from tracker.store.db import session_scope
 from tracker.store.models import (
     Alert,
-    AlertState,
     AuditEvent,
     Case,
     CaseAssignment,
@@ -34,10 +33,7 @@ from tracker.web.admin.case_page import LANGUAGE_NAMES
 from ..conftest import NOW, table_counts
 from .admin_support import Browser, browser, representative_id
 
-HEADER = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,a_number,representative_name,representative_email,sms_consent\n"
-)
+COLUMNS = (*BASE_COLUMNS, "a_number", "representative_name", "representative_email", "sms_consent")
 NAME, PHONE = "Olena Testenko", "+12025550170"
 ADMIN = "user:admin@example.org"
 # An expiry 31 days after NOW: its 30-day reminder falls within the planning horizon.
@@ -46,18 +42,22 @@ SOON = "2026-12-30"
 
 def load(app: App, tmp_path: Path, *rows: str, expiry: str = "2027-08-31") -> None:
     """Import cases; each row is external_id,representative email (or empty)."""
-    lines = []
+    cases = []
     for row in rows:
         ref, rep = row.split(",")
-        rep_name = rep.split("@")[0] if rep else ""
-        lines.append(
-            f"{ref},{NAME},{PHONE},uk,America/New_York,U4U,UA,2025-09-01,2025-09-01,"
-            f"{expiry},A012345678,{rep_name},{rep},yes\n"
+        cases.append(
+            a_case(
+                external_id=ref,
+                full_name=NAME,
+                phone=PHONE,
+                language="uk",
+                parole_expiry=expiry,
+                a_number="A012345678",
+                representative_name=rep.split("@")[0] if rep else "",
+                representative_email=rep,
+            )
         )
-    path = tmp_path / "cases.csv"
-    path.write_text(HEADER + "".join(lines))
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    assert import_file(app.engine, path, app.policies, NOW, options).errors == []
+    assert import_cases(app, tmp_path / "cases.csv", cases, COLUMNS).errors == []
 
 
 def case_id(app: App, ref: str = "P1") -> int:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
+from tests.builders import import_cases
 from tracker.accounts.users import Caller
 from tracker.bootstrap import App
 from tracker.cases.listing import CaseFilters, every_page
 from tracker.domain.model import Status
-from tracker.importer.service import ImportOptions, import_file
 from tracker.store.db import session_scope
 from tracker.store.models import AuditEvent, Case, Parolee, Role
 from tracker.web.admin.cases_list import CSV_FIELDS
@@ -41,21 +41,18 @@ def ends(days: int) -> str:
 
 def load(app: App, tmp_path: Path, rows: list[dict[str, str]]) -> None:
     """Import `rows` (missing columns empty) as the CLI would."""
-    lines = [",".join(COLUMNS)]
-    for row in rows:
-        values = {"program": "U4U", "arrival_date": "2025-09-01", "parole_start": "2025-09-01",
-                  "representative_name": NAMES.get(row.get("representative_email", ""), ""),
-                  **row}  # fmt: skip
-        lines.append(",".join(_cell(values.get(c, "")) for c in COLUMNS))
-    path = tmp_path / "cases.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    report = import_file(app.engine, path, app.policies, NOW, options)
+    cases = [
+        {
+            "program": "U4U",
+            "arrival_date": "2025-09-01",
+            "parole_start": "2025-09-01",
+            "representative_name": NAMES.get(row.get("representative_email", ""), ""),
+            **row,
+        }
+        for row in rows
+    ]
+    report = import_cases(app, tmp_path / "cases.csv", cases, COLUMNS)
     assert report.errors == [] and report.written, report.errors
-
-
-def _cell(value: str) -> str:
-    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n') else value
 
 
 def the_cases(app: App, tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
+from tests.builders import FILING_COLUMNS, header, run_import
 from tracker.bootstrap import App
 from tracker.clock import FixedClock
-from tracker.importer.service import ImportOptions, import_file
+from tracker.importer.rows import REQUIRED
 from tracker.store.db import session_scope
 from tracker.store.models import AuditEvent, Case, ImportUpload, Role
 from tracker.web.app import create_app
@@ -22,10 +23,7 @@ from tracker.web.app import create_app
 from ..conftest import NOW, table_counts
 from .admin_support import Browser, add_user, browser, sign_in
 
-HEADER = (
-    "external_id,full_name,program,arrival_date,parole_start,parole_expiry,receipt_number,"
-    "form_type,filed_date\n"
-)
+HEADER = header(*REQUIRED, *FILING_COLUMNS)
 GOOD = (
     HEADER
     + "W1,Olena Testenko,U4U,2025-09-01,2025-09-01,2027-08-31,,,\n"
@@ -140,8 +138,7 @@ def test_a_confirm_imports_nothing_if_the_file_has_gone_bad_since(app: App, tmp_
             HEADER + "X9,Other Person,U4U,2025-09-01,2025-09-01,2027-08-31,IOE0912345678,I-131,"
             "2026-10-01\n"
         )
-        options = ImportOptions(actor="test", default_timezone="America/New_York")
-        assert import_file(app.engine, other, app.policies, NOW, options).written
+        assert run_import(app, other).written
         before = case_data(app)
         page = confirm(staff, upload_id)
         assert page.status_code == 422

@@ -12,13 +12,13 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session, col, select
 from starlette.routing import BaseRoute
 
+from tests.builders import header, run_import
 from tracker.alerts.forecast import forecast
 from tracker.alerts.languages import english_instead
 from tracker.bootstrap import App
 from tracker.cases.terminations import TerminationRequest, apply_termination
 from tracker.domain.model import Form, Program
 from tracker.feeds.tokens import issue
-from tracker.importer.service import ImportOptions, import_file
 from tracker.store import audit
 from tracker.store.db import session_scope
 from tracker.store.models import AuditEvent, Case, FeedToken, Role
@@ -28,11 +28,6 @@ from tracker.web.app import create_app
 from ..conftest import NOW, table_counts
 from .admin_support import Browser, browser
 
-HEADER = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,work_permit_expiry,a_number,representative_name,"
-    "representative_email,sms_consent,receipt_number,form_type,filed_date\n"
-)
 REP, OTHER = "rep@example.org", "other@example.org"
 # Four U4U cases and one CHNV. A U4U termination effective 2026-12-20 (21 days after NOW)
 # moves T1 and T2; T3 already ends earlier; T4 filed an I-131 in time to be excepted.
@@ -57,9 +52,8 @@ TERMINATION = {
 def load(app: App, tmp_path: Path) -> None:
     """Import the five cases, as `tracker import` would."""
     path = tmp_path / "cases.csv"
-    path.write_text(HEADER + CASES)
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    assert import_file(app.engine, path, app.policies, NOW, options).errors == []
+    path.write_text(header() + CASES)
+    assert run_import(app, path).errors == []
 
 
 def words(page: str) -> str:

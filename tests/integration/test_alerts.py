@@ -15,34 +15,29 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 from twilio.request_validator import RequestValidator
 
+from tests.builders import (
+    PUBLIC,
+    SMS_COLUMNS,
+    MovableClock,
+    a_case,
+    an_app,
+    import_cases,
+    twilio_settings,
+    web_client,
+)
 from tests.fakes.twilio_server import FakeTwilioServer
 from tracker.alerts.dispatcher import RECONCILE_DELAY, Dispatcher
 from tracker.alerts.sweep import plan_due
 from tracker.bootstrap import App
-from tracker.clock import FixedClock
-from tracker.importer.service import ImportOptions, import_file
-from tracker.settings import load_settings
+from tracker.domain.model import AlertState
 from tracker.sms.twilio_backend import TwilioBackend
 from tracker.store.blind import phone_is
 from tracker.store.db import session_scope
-from tracker.store.models import Alert, AlertState, ConsentEvent, InboundMessage, Parolee
-from tracker.web.app import create_app
+from tracker.store.models import Alert, ConsentEvent, InboundMessage, Parolee
 
-from ..conftest import KEYRING, NOW, ROOT, table_counts
+from ..conftest import KEYRING, NOW, table_counts
 
-PUBLIC = "http://testserver"
-HEADER = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,sms_consent\n"
-)
 PHONE = "+12025550170"
-
-
-class MovableClock(FixedClock):
-    """A pinned clock a test can move forward."""
-
-    def advance(self, delta: timedelta) -> None:
-        self.instant += delta
 
 
 @dataclass
@@ -85,29 +80,19 @@ def open_world(database_url: str) -> Iterator[World]:
     Twilio on loopback; everything started is stopped at the end."""
     clock = MovableClock(NOW)
     twilio = FakeTwilioServer(clock=clock.now).start()
-    settings = load_settings(
-        database_url=database_url,
-        config_dir=ROOT / "config",
-        public_base_url=PUBLIC,
-        sms_backend="twilio",
-        twilio_account_sid=twilio.account_sid,
-        twilio_auth_token=twilio.auth_token,
-        twilio_from_number=twilio.from_number,
-        twilio_api_base_url=twilio.base_url,
-    )
-    app = App(settings=settings, clock=clock)
+    app = an_app(database_url, clock, public_base_url=PUBLIC, **twilio_settings(twilio))
     # A short timeout makes the "maybe sent" test quick; nothing else is slow on loopback.
     http = httpx.Client(timeout=0.5)
     dispatcher = Dispatcher(
         engine=app.engine,
-        backend=TwilioBackend(settings, http=http),
+        backend=TwilioBackend(app.settings, http=http),
         composer=app.composer,
         clock=clock,
         worker="test-worker",
         status_callback=f"{PUBLIC}/webhooks/twilio/status",
         sleep=lambda _: None,
     )
-    with TestClient(create_app(app)) as web:
+    with web_client(app) as web:
         yield World(app, clock, twilio, dispatcher, web)
     http.close()
     twilio.stop()
@@ -127,14 +112,16 @@ def import_one(
     name: str = "Test Person",
 ) -> None:
     """Import (or re-import) one U4U case in New York through the importer."""
-    path = tmp_path / f"{external_id}.csv"
-    path.write_text(
-        HEADER + f"{external_id},{name},{phone},{language},America/New_York,U4U,UA,2025-09-01,"
-        f"2025-09-01,{expiry},{consent}\n"
+    row = a_case(
+        external_id=external_id,
+        full_name=name,
+        phone=phone,
+        language=language,
+        parole_expiry=expiry,
+        sms_consent=consent,
     )
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    report = import_file(world.app.engine, path, world.app.policies, world.clock.now(), options)
-    assert report.errors == []
+    path = tmp_path / f"{external_id}.csv"
+    assert import_cases(world.app, path, [row], SMS_COLUMNS, world.clock.now()).errors == []
 
 
 def test_it_welcomes_a_new_case_once_and_sends_it_through_twilio(
@@ -289,19 +276,19 @@ def test_it_answers_an_unknown_number_without_keeping_it(world: World, tmp_path:
 
 def test_it_plans_reminders_at_ten_local_across_a_dst_change(world: World, tmp_path: Path) -> None:
     # Parole ends on Sunday 2027-03-14, the day New York moves its clocks forward.
-    world.clock.instant = datetime(2026, 9, 1, 16, 0, tzinfo=UTC)
+    world.clock.set(datetime(2026, 9, 1, 16, 0, tzinfo=UTC))
     import_one(world, tmp_path, expiry="2027-03-14")
     zone = ZoneInfo("America/New_York")
     # The sweep runs every few minutes in production; once a day is enough here.
     for day in range(200):
-        world.clock.instant = datetime(2026, 9, 1, 16, 0, tzinfo=UTC) + timedelta(days=day)
+        world.clock.set(datetime(2026, 9, 1, 16, 0, tzinfo=UTC) + timedelta(days=day))
         plan_due(world.app.engine, world.app.composer, world.clock.now())
     reminders = [a for a in world.alerts() if a.kind == "parole_expiry"]
     assert {a.offset_days for a in reminders} == {180, 90, 60, 30, 14, 7, 3, 1, 0}
     for alert in reminders:
         local = alert.due_at.astimezone(zone)
         assert (local.hour, local.minute) == (10, 0), alert
-        assert local.date() == alert.deadline_date - timedelta(days=alert.offset_days)
+        assert local.date() == alert.about_date - timedelta(days=alert.offset_days)
 
 
 def test_it_welcomes_instead_of_back_filling_and_catches_up_only_the_newest(
@@ -317,7 +304,7 @@ def test_it_welcomes_instead_of_back_filling_and_catches_up_only_the_newest(
         return sorted((a.offset_days, a.state) for a in found)
 
     # Down from now until 2027-01-20: the 90-day reminder (2026-12-31) was missed.
-    world.clock.instant = datetime(2027, 1, 20, 17, 0, tzinfo=UTC)
+    world.clock.set(datetime(2027, 1, 20, 17, 0, tzinfo=UTC))
     plan_due(world.app.engine, world.app.composer, world.clock.now())
     assert reminders() == [(90, AlertState.PLANNED)]
     [late] = [a for a in world.alerts() if a.kind == "parole_expiry"]
@@ -325,7 +312,7 @@ def test_it_welcomes_instead_of_back_filling_and_catches_up_only_the_newest(
     assert late.body is None  # written when it goes, with the days left then
 
     # Down again until 2027-03-25: 60, 30, 14 and 7 days passed; only the 7-day one goes.
-    world.clock.instant = datetime(2027, 3, 25, 17, 0, tzinfo=UTC)
+    world.clock.set(datetime(2027, 3, 25, 17, 0, tzinfo=UTC))
     plan_due(world.app.engine, world.app.composer, world.clock.now())
     # The unsent 90-day reminder is superseded by the newer one: no burst.
     assert reminders() == [(7, AlertState.PLANNED), (90, AlertState.SUPPRESSED)]
@@ -383,15 +370,14 @@ def test_it_keeps_personal_data_out_of_logs_in_the_main_flows(
 
 
 def test_it_applies_a_reply_to_everyone_who_shares_the_phone(world: World, tmp_path: Path) -> None:
-    path = tmp_path / "family.csv"
-    common = "en,America/New_York,U4U,UA,2025-09-01,2025-09-01"
-    path.write_text(
-        HEADER
-        + f"F1,Parent Person,{PHONE},{common},2027-08-31,yes\n"
-        + f"F2,Child Person,{PHONE},{common},2027-09-30,yes\n"
-    )
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    assert import_file(world.app.engine, path, world.app.policies, NOW, options).errors == []
+    rows = [
+        a_case(external_id=ref, full_name=name, phone=PHONE, parole_expiry=expiry)
+        for ref, name, expiry in (
+            ("F1", "Parent Person", "2027-08-31"),
+            ("F2", "Child Person", "2027-09-30"),
+        )
+    ]
+    assert import_cases(world.app, tmp_path / "family.csv", rows, SMS_COLUMNS).errors == []
     dates = world.reply("DATES", sid="SM" + "9" * 32).text
     assert "31 August 2027" in dates and "30 September 2027" in dates
     world.reply("STOP", sid="SM" + "a" * 32)

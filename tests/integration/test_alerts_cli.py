@@ -9,7 +9,6 @@ with Click's runner. Every command that takes `--now` gets one: nothing reads to
 import csv
 import json
 import re
-import shutil
 import subprocess
 import tomllib
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
+from tests.builders import config_copy
 from tracker.alerts.message_files import load_catalog
 from tracker.alerts.messages import LANGUAGES, Value
 from tracker.cli.main import app as cli_app
@@ -346,8 +346,7 @@ def test_it_checks_the_rules_reminders_messages_and_feeds(
 def test_it_names_the_file_line_and_key_of_an_unknown_placeholder(
     tracker: Tracker, tmp_path: Path
 ) -> None:
-    config = tmp_path / "config"
-    shutil.copytree(ROOT / "config", config)
+    config = config_copy(tmp_path)
     path = config / "messages" / "es.toml"
     lines = path.read_text(encoding="utf-8").splitlines()
     (line,) = [n for n, text in enumerate(lines, 1) if text.startswith("reply.stop = ")]

@@ -1,5 +1,6 @@
 """The JSON API under /api/v1: bearer tokens, scope, pages, and writes that recompute."""
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,26 +12,20 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from tests.builders import a_case, import_cases
 from tracker.accounts.api_tokens import issue_api_token
-from tracker.accounts.users import create_user
 from tracker.bootstrap import App
+from tracker.cases.cursors import encode_cursor
 from tracker.cases.terminations import TerminationRequest, apply_termination
 from tracker.domain.model import Program
-from tracker.importer.service import ImportOptions, import_file
 from tracker.store.db import session_scope
 from tracker.store.models import ApiToken, AuditEvent, Role, User
-from tracker.web.api.queries import encode_cursor
 from tracker.web.app import create_app
 
 from ..conftest import NOW, table_counts
+from .admin_support import add_user
 
-HEADER = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,work_permit_expiry,a_number,representative_name,"
-    "representative_email,sms_consent,receipt_number,form_type,filed_date\n"
-)
 ADMIN, ALICE, BOB = "admin@example.org", "alice@example.org", "bob@example.org"
-PASSWORD = "a long test password"
 # external id, name, phone, program, arrival, expiry, A-number, representative
 CASES = [
     ("P1", "Olena Testenko", "+12025550171", "U4U", "2025-09-01", "2027-01-31", "012345671",
@@ -45,19 +40,24 @@ CASES = [
 
 def seed(app: App, tmp_path: Path) -> None:
     """Import CASES, and an administrator and the representative Alice who can sign in."""
-    lines = [
-        f"{ref},{name},{phone},en,America/New_York,{program},UA,{arrival},{arrival},{expiry},,"
-        f"A{a_number},{rep.split('@')[0].title() if rep else ''},{rep},yes,,,\n"
+    rows = [
+        a_case(
+            external_id=ref,
+            full_name=name,
+            phone=phone,
+            program=program,
+            arrival_date=arrival,
+            parole_start=arrival,
+            parole_expiry=expiry,
+            a_number=f"A{a_number}",
+            representative_name=rep.split("@")[0].title() if rep else "",
+            representative_email=rep,
+        )
         for ref, name, phone, program, arrival, expiry, a_number, rep in CASES
     ]
-    path = tmp_path / "cases.csv"
-    path.write_text(HEADER + "".join(lines), encoding="utf-8")
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    assert import_file(app.engine, path, app.policies, NOW, options).errors == []
-    with session_scope(app.engine) as session:
-        for email, role in ((ADMIN, Role.ADMIN), (ALICE, Role.REPRESENTATIVE)):
-            create_user(session, email=email, role=role, password=PASSWORD, now=NOW,
-                        actor="test")  # fmt: skip
+    assert import_cases(app, tmp_path / "cases.csv", rows).errors == []
+    for email, role in ((ADMIN, Role.ADMIN), (ALICE, Role.REPRESENTATIVE)):
+        add_user(app, email, role)
 
 
 def token_for(app: App, email: str) -> str:
@@ -274,8 +274,13 @@ def test_it_records_a_filing_and_recomputes_the_deadlines(app: App, tmp_path: Pa
         assert listed == [created["filing"]]
         assert admin.get("/api/v1/cases/P3/deadlines").json() == created["case"]["deadlines"]
     with session_scope(app.engine) as session:
-        event = session.exec(select(AuditEvent).where(AuditEvent.action == "filing.added")).one()
-    assert (event.actor, event.entity_id) == (f"user:{ADMIN}", created["filing"]["id"])
+        query = select(AuditEvent).where(AuditEvent.action == "case.filing_added")
+        event = session.exec(query).one()
+    # The filing is audited as the admin's and the CLI's are: on its case, naming it.
+    assert (event.actor, json.loads(event.detail)["filing"]) == (
+        f"user:{ADMIN}",
+        created["filing"]["id"],
+    )
 
 
 def test_it_refuses_a_bad_filing_with_reasons_and_writes_nothing(app: App, tmp_path: Path) -> None:

@@ -19,12 +19,10 @@ from schemathesis.checks import positive_data_acceptance
 from schemathesis.openapi import from_asgi
 from schemathesis.schemas import BaseSchema
 
+from tests.builders import an_app
 from tracker.bootstrap import App
-from tracker.clock import FixedClock
-from tracker.settings import load_settings
 from tracker.web.app import create_app
 
-from ..conftest import NOW, ROOT
 from .test_api import ADMIN, CASES, seed, token_for
 
 SEEDED = [ref for ref, *_ in CASES]
@@ -33,10 +31,7 @@ SEEDED = [ref for ref, *_ in CASES]
 @pytest.fixture
 def seeded(sqlite_url: str, tmp_path: Path) -> Iterator[App]:
     """The app on SQLite (the PostgreSQL run is test_api's), with a few cases."""
-    tracker = App(
-        settings=load_settings(database_url=sqlite_url, config_dir=ROOT / "config"),
-        clock=FixedClock(NOW),
-    )
+    tracker = an_app(sqlite_url)
     seed(tracker, tmp_path)
     yield tracker
     tracker.engine.dispose()
@@ -57,8 +52,7 @@ def served_schema() -> BaseSchema:
     app with an empty in-memory database serves it at collection time; the requests go to
     the seeded app of each test (`app=` below). `from_fixture` would defer this, but it
     sets a node attribute pytest 9 no longer has."""
-    config = load_settings(database_url="sqlite://", config_dir=ROOT / "config")
-    return from_asgi("/openapi.json", create_app(App(settings=config, clock=FixedClock(NOW))))
+    return from_asgi("/openapi.json", create_app(an_app("sqlite://")))
 
 
 schema = served_schema().include(path_regex="^/api/v1/")

@@ -9,12 +9,12 @@ import csv
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from tests.builders import config_copy
 from tracker.store.db import make_engine
 
 from ..conftest import EXAMPLE_CASES, KEYRING, ROOT, refused, table_counts
@@ -32,9 +32,7 @@ def examples(cli: Cli) -> Cli:
 @pytest.fixture
 def own_config(cli: Cli, tmp_path: Path) -> Cli:
     """The command on a copy of config/ that a test may edit."""
-    copy = tmp_path / "config"
-    shutil.copytree(ROOT / "config", copy)
-    cli.config_dir = copy
+    cli.config_dir = config_copy(tmp_path)
     return cli
 
 

@@ -9,7 +9,7 @@ from tracker import demo
 from tracker.accounts.users import caller_of
 from tracker.alerts.messages import LANGUAGES
 from tracker.bootstrap import App
-from tracker.cases.listing import visible_to
+from tracker.cases.access import readable
 from tracker.domain.model import DeadlineKind
 from tracker.store.db import session_scope
 from tracker.store.models import Alert, Case, DeadlineRow, Representative, User
@@ -48,7 +48,7 @@ def test_each_representative_sees_only_their_own_clients(app: App) -> None:
         for _, email in demo.REPRESENTATIVES:
             user = session.exec(select(User).where(User.email == email)).one()
             caller = caller_of(user)
-            cases = session.exec(select(Case).where(visible_to(caller))).all()
+            cases = session.exec(select(Case).where(readable(caller))).all()
             assert {c.representative_id for c in cases} == {caller.representative_id}
             seen[email] = {c.external_id for c in cases}
         unassigned = session.exec(

@@ -18,7 +18,7 @@ import pytest
 
 from tests.fakes.twilio_server import SentMessage
 from tracker.alerts.dispatcher import RECONCILE_DELAY
-from tracker.store.models import AlertState
+from tracker.domain.model import AlertState
 
 from ..conftest import NOW
 from .worker_support import (

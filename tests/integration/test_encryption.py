@@ -14,17 +14,15 @@ from sqlalchemy import Engine, text
 from sqlmodel import SQLModel, select
 from typer.testing import CliRunner
 
+from tests.builders import BASE_COLUMNS, a_case, an_app, import_cases, run_import, write_csv
 from tracker.alerts.inbound import Inbound, handle_inbound
 from tracker.bootstrap import App
 from tracker.cases.repository import CaseSearch, find_case, search_cases
 from tracker.cli.main import app as cli_app
-from tracker.clock import FixedClock
 from tracker.errors import NotFoundError, TrackerError
 from tracker.feeds.tokens import issue
-from tracker.importer.service import ImportOptions, import_file
 from tracker.kit.crypto import DataKeyError, Keyring, generate_key, parse_keys
 from tracker.privacy.rotation import pending, rotate
-from tracker.settings import load_settings
 from tracker.store.blind import a_number_is, name_has_words, phone_is
 from tracker.store.db import make_engine, session_scope
 from tracker.store.migrate import upgrade
@@ -34,11 +32,7 @@ from tracker.web.app import create_app
 from ..cli_support import settings_env
 from ..conftest import EXAMPLE_CASES, KEYRING, NOW, ROOT
 
-HEADER = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,a_number,sms_consent\n"
-)
-COMMON = "America/New_York,U4U,UA,2025-09-01,2025-09-01,2027-08-31"
+COLUMNS = (*BASE_COLUMNS, "a_number", "sms_consent")
 PEOPLE = [
     ("P1", "Olena Testenko", "+12025550190", "A012345678"),
     ("P2", "José López", "+12025550191", "A087654321"),
@@ -51,8 +45,7 @@ _opened: list[App] = []
 
 
 def app_with(database_url: str, keys: str) -> App:
-    settings = load_settings(database_url=database_url, config_dir=ROOT / "config", data_keys=keys)
-    app = App(settings=settings, clock=FixedClock(NOW))
+    app = an_app(database_url, data_keys=keys)
     _opened.append(app)
     return app
 
@@ -66,14 +59,13 @@ def _close_apps() -> Iterator[None]:
 
 def load(app: App, tmp_path: Path) -> None:
     """The worked examples, three more people, a reply, and notes on a case and a grant."""
-    path = tmp_path / "people.csv"
-    path.write_text(
-        HEADER + "".join(f"{i},{n},{p},uk,{COMMON},{a},yes\n" for i, n, p, a in PEOPLE),
-        encoding="utf-8",
-    )
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
+    people = [
+        a_case(external_id=i, full_name=n, phone=p, language="uk", a_number=a)
+        for i, n, p, a in PEOPLE
+    ]
+    path = write_csv(tmp_path / "people.csv", people, COLUMNS)
     for source in (EXAMPLE_CASES, path):
-        assert import_file(app.engine, source, app.policies, NOW, options).errors == []
+        assert run_import(app, source).errors == []
     with session_scope(app.engine) as session:
         sender = PEOPLE[0][2]
         message = Inbound("SM" + "5" * 32, sender, "This is Olena Testenko, A012345678, call me")
@@ -309,12 +301,14 @@ def test_it_keeps_personal_data_out_of_logs_in_import_cli_and_feed_flows(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     app = app_with(database_url, NEW)
-    bad = tmp_path / "bad.csv"
-    bad.write_text(
-        HEADER + f"X1,Olena Testenko,+1 202 555,uk,{COMMON},A012345678,yes\n", encoding="utf-8"
+    bad = a_case(
+        external_id="X1",
+        full_name="Olena Testenko",
+        phone="+1 202 555",
+        language="uk",
+        a_number="A012345678",
     )
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    assert import_file(app.engine, bad, app.policies, NOW, options).errors
+    assert import_cases(app, tmp_path / "bad.csv", [bad], COLUMNS).errors
     load(app, tmp_path)
     env = {"DATA_KEYS": NEW}
     for args in (

@@ -6,12 +6,12 @@ import json
 import pytest
 from sqlmodel import select
 
+from tests.builders import run_import
 from tracker.bootstrap import App
-from tracker.importer.service import ImportOptions, import_file
 from tracker.store.db import session_scope
 from tracker.store.models import Case, DeadlineRow
 
-from ..conftest import FIXTURES, NOW
+from ..conftest import FIXTURES
 
 EXAMPLES = FIXTURES / "examples"
 
@@ -28,13 +28,7 @@ def test_it_produces_exactly_the_expected_deadlines(
     app: App, cases: str, deadlines: str, warned: list[str]
 ) -> None:
     expected = json.loads((EXAMPLES / deadlines).read_text())
-    report = import_file(
-        app.engine,
-        EXAMPLES / cases,
-        app.policies,
-        NOW,
-        ImportOptions(actor="test", default_timezone="America/New_York"),
-    )
+    report = run_import(app, EXAMPLES / cases)
     assert report.errors == []
     assert report.created == len(expected)
     # Rows that outlast a known termination: a warning, never an error.

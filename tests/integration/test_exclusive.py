@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from tests.builders import MovableClock
 from tracker.clock import FixedClock
 from tracker.jobs.exclusive import claim_name, lock_key, run_exclusive
 from tracker.jobs.heartbeat import FORGET_AFTER, STALE_AFTER, Heartbeat, scheduler_health
@@ -153,10 +154,10 @@ def test_it_records_a_heartbeat_per_scheduler_and_forgets_it_on_a_clean_stop(
     engines: Callable[[], Engine],
 ) -> None:
     engine = engines()
-    clock = FixedClock(NOW)
+    clock = MovableClock(NOW)
     worker = Heartbeat(engine, "host-a:1", clock)
     worker.beat()
-    clock.instant += timedelta(seconds=30)
+    clock.advance(timedelta(seconds=30))
     worker.beat()
     Heartbeat(engine, "host-b:2", clock).beat()
     assert beats(engine) == [

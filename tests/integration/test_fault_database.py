@@ -30,9 +30,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tracker.clock import RunningClock
+from tracker.domain.model import AlertState
 from tracker.store.db import make_engine
 from tracker.store.migrate import upgrade
-from tracker.store.models import AlertState
 
 from ..conftest import KEYRING, NOW
 from .private_postgres import PrivateServer

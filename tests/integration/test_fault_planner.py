@@ -19,15 +19,15 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, update
 from sqlmodel import col, select
 
+from tests.builders import SMS_COLUMNS, a_case, import_cases
 from tracker.alerts import sweep
-from tracker.alerts.render import WELCOME
-from tracker.importer.service import ImportOptions, import_file
+from tracker.alerts.schedule import WELCOME
+from tracker.domain.model import AlertState
 from tracker.store.db import session_scope
-from tracker.store.models import Alert, AlertState, JobState, WorkerHeartbeat
+from tracker.store.models import Alert, JobState, WorkerHeartbeat
 
 from ..conftest import NOW
 from .worker_support import (
-    HEADER,
     NAME,
     Workers,
     assert_no_personal_data,
@@ -68,14 +68,15 @@ def probe(database_url: str) -> Iterator[Engine]:
 def import_a_week_ago(drill: Workers) -> None:
     """CASES cases imported at NOW, their welcome messages long sent."""
     rows = [
-        f"P{n:05d},{NAME} {n},+1303555{n:04d},en,America/New_York,U4U,UA,2025-09-01,"
-        f"2025-09-01,{EXPIRY},yes\n"
+        a_case(
+            external_id=f"P{n:05d}",
+            full_name=f"{NAME} {n}",
+            phone=f"+1303555{n:04d}",
+            parole_expiry=EXPIRY,
+        )
         for n in range(CASES)
     ]
-    path = drill.folder / "cases.csv"
-    path.write_text(HEADER + "".join(rows), encoding="utf-8")
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    report = import_file(drill.app.engine, path, drill.app.policies, NOW, options)
+    report = import_cases(drill.app, drill.folder / "cases.csv", rows, SMS_COLUMNS)
     assert report.errors == [] and report.created == CASES
     with session_scope(drill.app.engine) as session:
         session.exec(update(Alert).values(state=AlertState.SENT))
@@ -128,7 +129,7 @@ def test_it_finishes_a_planner_sweep_killed_mid_write_with_no_gap_and_no_duplica
         welcomes = session.exec(select(func.count()).where(Alert.kind == WELCOME)).one()
     # One reminder for every case, none twice, all still to go on the 8th.
     assert len(reminders) == len({a.case_id for a in reminders}) == CASES
-    assert {(a.offset_days, a.state, a.deadline_date) for a in reminders} == {
+    assert {(a.offset_days, a.state, a.about_date) for a in reminders} == {
         (30, AlertState.PLANNED, EXPIRY)
     }
     assert welcomes == CASES

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tracker.clock import RunningClock
-from tracker.store.models import AlertState
+from tracker.domain.model import AlertState
 from tracker.uscis.ratelimit import utc_day
 from tracker.web.app import create_app
 

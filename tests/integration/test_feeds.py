@@ -4,7 +4,6 @@ through the FastAPI app, and every body parsed by icalendar and by vobject, whic
 
 import base64
 import hashlib
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -20,12 +19,19 @@ from icalendar import Calendar
 from sqlalchemy import inspect, text
 from sqlmodel import col, select
 
+from tests.builders import (
+    PUBLIC,
+    MovableClock,
+    a_case,
+    an_app,
+    config_with,
+    run_import,
+    web_client,
+    write_csv,
+)
 from tracker.bootstrap import App
-from tracker.cases.service import assign_representative
-from tracker.clock import FixedClock
+from tracker.cases.edit import case_edit
 from tracker.feeds.tokens import Issued, issue, revoke, rotate
-from tracker.importer.service import ImportOptions, import_file
-from tracker.settings import load_settings
 from tracker.store.db import session_scope
 from tracker.store.models import (
     Case,
@@ -37,29 +43,15 @@ from tracker.store.models import (
     must_id,
 )
 from tracker.uscis.history import resolve_notice
-from tracker.web.app import create_app
 
 from ..conftest import EXAMPLE_CASES, NOW, ROOT
 
-PUBLIC = "http://testserver"
 CALENDAR = "text/calendar; charset=utf-8"
-HEADER = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,work_permit_expiry,a_number,representative_name,"
-    "representative_email,sms_consent,receipt_number,form_type,filed_date\n"
-)
 REP = "rep@example.org"
 OTHER = "other@example.org"
 NAME = "Olena Kovalenko Example"
 PHONE_DIGITS = "2025550170"
 A_NUMBER = "123456789"
-
-
-class MovableClock(FixedClock):
-    """A pinned clock a test can move forward."""
-
-    def advance(self, delta: timedelta) -> None:
-        self.instant += delta
 
 
 @dataclass
@@ -87,15 +79,11 @@ class World:
     web: TestClient
     tmp_path: Path
 
-    def import_rows(self, *rows: str, name: str = "cases.csv") -> None:
-        path = self.tmp_path / name
-        path.write_text(HEADER + "".join(f"{r}\n" for r in rows), encoding="utf-8")
-        self.import_path(path)
+    def import_rows(self, *rows: dict[str, str], name: str = "cases.csv") -> None:
+        self.import_path(write_csv(self.tmp_path / name, rows))
 
     def import_path(self, path: Path) -> None:
-        options = ImportOptions(actor="test", default_timezone="America/New_York")
-        report = import_file(self.app.engine, path, self.app.policies, self.clock.now(), options)
-        assert report.errors == []
+        assert run_import(self.app, path, now=self.clock.now()).errors == []
 
     def issue(
         self, *, rep: str | None = None, case: str | None = None, privacy: str = "minimal"
@@ -148,11 +136,8 @@ class World:
 
 def make_world(database_url: str, tmp_path: Path, config_dir: Path) -> Iterator[World]:
     clock = MovableClock(NOW)
-    settings = load_settings(
-        database_url=database_url, config_dir=config_dir, public_base_url=PUBLIC
-    )
-    app = App(settings=settings, clock=clock)
-    with TestClient(create_app(app)) as web:
+    app = an_app(database_url, clock, config_dir=config_dir, public_base_url=PUBLIC)
+    with web_client(app) as web:
         yield World(app, clock, web, tmp_path)
     app.engine.dispose()
 
@@ -160,17 +145,6 @@ def make_world(database_url: str, tmp_path: Path, config_dir: Path) -> Iterator[
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[World]:
     yield from make_world(database_url, tmp_path, ROOT / "config")
-
-
-def config_with(tmp_path: Path, **values: str) -> Path:
-    """A copy of the shipped config directory with some feeds.toml values replaced."""
-    config = tmp_path / "config"
-    shutil.copytree(ROOT / "config", config)
-    lines = (config / "feeds.toml").read_text(encoding="utf-8").splitlines()
-    for key, value in values.items():
-        lines = [f"{key} = {value}" if line.startswith(f"{key} =") else line for line in lines]
-    (config / "feeds.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return config
 
 
 def a_row(
@@ -181,11 +155,16 @@ def a_row(
     work_permit: str = "",
     rep: str = REP,
     phone: str = "+1 202 555 0170",
-) -> str:
-    rep_name = "Other Rep" if rep == OTHER else "Example Rep"
-    return (
-        f"{external_id},{name},{phone},en,America/New_York,U4U,UA,2025-09-01,2025-09-01,"
-        f"{expiry},{work_permit},A{A_NUMBER},{rep_name},{rep},yes,,,"
+) -> dict[str, str]:
+    return a_case(
+        external_id=external_id,
+        full_name=name,
+        phone=phone,
+        parole_expiry=expiry,
+        work_permit_expiry=work_permit,
+        a_number=f"A{A_NUMBER}",
+        representative_name="Other Rep" if rep == OTHER else "Example Rep",
+        representative_email=rep,
     )
 
 
@@ -293,7 +272,9 @@ def test_it_serves_the_example_representatives_deadlines_readable_by_both_parser
 def test_it_follows_the_configured_alarms_reminders_and_refresh(
     database_url: str, tmp_path: Path
 ) -> None:
-    config = config_with(tmp_path, alarm_days="[14, 0]", reminder_events="true", refresh_hours="12")
+    config = config_with(
+        tmp_path, "feeds.toml", alarm_days="[14, 0]", reminder_events="true", refresh_hours="12"
+    )
     for world in make_world(database_url, tmp_path, config):
         world.import_rows(a_row())
         token = world.issue(rep=REP).token
@@ -596,7 +577,9 @@ def _to_other_by_service(world: World) -> None:
     with session_scope(world.app.engine) as session:
         case = session.exec(select(Case).where(Case.external_id == "C1")).one()
         other = session.exec(select(Representative).where(Representative.email == OTHER)).one()
-        assert assign_representative(session, case, other.id, world.clock.now())
+        now, policies = world.clock.now(), world.app.policies
+        with case_edit(session, case, by="test", policies=policies, now=now) as edit:
+            assert edit.representative(other.id)
 
 
 @pytest.mark.parametrize("move", [_to_other_by_import, _to_other_by_service])
@@ -635,7 +618,7 @@ def test_it_cancels_a_moved_case_in_the_first_feed_and_adds_it_to_the_second(
 
 
 def test_it_limits_each_client_to_the_configured_rate(database_url: str, tmp_path: Path) -> None:
-    config = config_with(tmp_path, rate_limit_per_minute="3")
+    config = config_with(tmp_path, "feeds.toml", rate_limit_per_minute="3")
     for world in make_world(database_url, tmp_path, config):
         world.import_rows(a_row())
         token = world.issue(rep=REP).token

@@ -8,13 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
+from tests.builders import run_import, web_client
 from tracker.bootstrap import App
-from tracker.importer.service import ImportOptions, import_file
-from tracker.web.app import create_app
 
-from ..conftest import EXAMPLE_CASES, NOW, ROOT, refused, table_counts
+from ..conftest import EXAMPLE_CASES, ROOT, refused, table_counts
 
 TRACKER = ROOT / ".venv" / "bin" / "tracker"
 URLS = re.compile(r"^\s+(https?)://([^/\s]+)(/feeds/([A-Za-z0-9_-]+)\.ics)\s*$", re.MULTILINE)
@@ -24,9 +22,7 @@ WEBCAL = re.compile(r"^\s+webcal://([^/\s]+)(/feeds/[A-Za-z0-9_-]+\.ics)\s*$", r
 @pytest.fixture
 def env(app: App) -> dict[str, str]:
     """The CLI's settings on the test database, with the example cases imported."""
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    report = import_file(app.engine, EXAMPLE_CASES, app.policies, NOW, options)
-    assert report.errors == []
+    assert run_import(app, EXAMPLE_CASES).errors == []
     return {"DATABASE_URL": app.settings.database_url, "CONFIG_DIR": str(ROOT / "config")}
 
 
@@ -62,7 +58,7 @@ def test_it_issues_a_feed_whose_url_serves_the_calendar(
     token = issued_token(result)
     assert len(token) >= 22  # 128 bits in URL-safe base64
     assert "minimal" in result.stdout
-    response: httpx.Response = TestClient(create_app(app)).get(f"/feeds/{token}.ics")
+    response: httpx.Response = web_client(app).get(f"/feeds/{token}.ics")
     assert response.status_code == 200
     assert "(E01)" in response.text and "(E03)" not in response.text
     listed = run(env, tmp_path, "list")
@@ -77,7 +73,7 @@ def test_it_issues_a_full_privacy_feed_for_one_case(
     result = run(env, tmp_path, "issue", "--case", "E03", "--privacy", "full")
 
     token = issued_token(result)
-    response: httpx.Response = TestClient(create_app(app)).get(f"/feeds/{token}.ics")
+    response: httpx.Response = web_client(app).get(f"/feeds/{token}.ics")
     assert response.status_code == 200
     assert "Example Parolee Three (E03)" in response.text
     assert "(E01)" not in response.text
@@ -111,7 +107,7 @@ def test_it_refuses_bad_issue_input_clearly(
 def test_it_revokes_and_rotates_and_refuses_unknown_ids(
     app: App, env: dict[str, str], tmp_path: Path
 ) -> None:
-    web = TestClient(create_app(app))
+    web = web_client(app)
     first = issued_token(run(env, tmp_path, "issue", "--representative", "rep@example.org"))
     second = issued_token(run(env, tmp_path, "issue", "--representative", "rep@example.org"))
 

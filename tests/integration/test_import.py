@@ -2,113 +2,39 @@
 rows are normalised; re-imports update, never duplicate. Runs on SQLite and PostgreSQL."""
 
 import csv
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import col, select
 
+from tests.builders import (
+    SPEC_COLUMNS,
+    a_case,
+    csv_text,
+    import_cases,
+    import_options,
+    run_import,
+    write_csv,
+)
 from tracker.bootstrap import App
 from tracker.domain.model import DeadlineKind, GrantSource
-from tracker.importer.report import ImportReport
 from tracker.importer.rows import RowError
-from tracker.importer.service import ImportOptions, import_file
 from tracker.store.db import session_scope
 from tracker.store.models import Case, DeadlineRow, Filing, Grant, Parolee
 
 from ..conftest import NOW, table_counts
 
-# The header of the spec, in its documented order (the reader accepts any order).
-HEADER: tuple[str, ...] = (
-    "external_id", "full_name", "phone", "language", "timezone", "program", "citizenship",
-    "arrival_date", "parole_start", "parole_expiry", "work_permit_expiry", "a_number",
-    "representative_name", "representative_email", "sms_consent", "receipt_number",
-    "form_type", "filed_date",
-)  # fmt: skip
-
-# One valid row; every test starts from it and overrides what it is about.
-VALID_ROW: dict[str, str] = {
-    "external_id": "T01",
-    "full_name": "Test Parolee One",
-    "phone": "+1 202 555 0170",
-    "language": "en",
-    "timezone": "America/New_York",
-    "program": "U4U",
-    "citizenship": "UA",
-    "arrival_date": "2025-09-01",
-    "parole_start": "2025-09-01",
-    "parole_expiry": "2027-08-31",
-    "work_permit_expiry": "",
-    "a_number": "",
-    "representative_name": "",
-    "representative_email": "",
-    "sms_consent": "yes",
-    "receipt_number": "",
-    "form_type": "",
-    "filed_date": "",
-}
 HYPERLINK = '=HYPERLINK("http://evil.example/x","click me")'
 LATER = NOW + timedelta(days=1)
 
 
-def a_row(**overrides: str) -> dict[str, str]:
-    """The valid row with some fields replaced."""
-    unknown = set(overrides) - set(VALID_ROW)
-    assert not unknown, f"not columns of the spec: {unknown}"
-    return {**VALID_ROW, **overrides}
-
-
-def csv_text(
-    rows: Sequence[Mapping[str, str]], columns: Sequence[str] = HEADER, *, newline: str = "\n"
-) -> str:
-    """A CSV document: header line, then one record per row (missing keys are empty)."""
-    lines = [_csv_line(columns, newline)]
-    lines += [_csv_line([r.get(c, "") for c in columns], newline) for r in rows]
-    return "".join(lines)
-
-
-def _csv_line(values: Sequence[str], newline: str) -> str:
-    quoted = [
-        '"' + v.replace('"', '""') + '"' if any(ch in v for ch in ',"\r\n') else v for v in values
-    ]
-    return ",".join(quoted) + newline
-
-
-def write_csv(
-    path: Path,
-    rows: Sequence[Mapping[str, str]],
-    columns: Sequence[str] = HEADER,
-    *,
-    encoding: str = "utf-8",
-) -> Path:
-    path.write_bytes(csv_text(rows, columns).encode(encoding))
-    return path
-
-
-def options(
-    *, dry_run: bool = False, skip_invalid: bool = False, rejects: Path | None = None
-) -> ImportOptions:
-    return ImportOptions(
-        actor="test",
-        default_timezone="America/New_York",
-        dry_run=dry_run,
-        skip_invalid=skip_invalid,
-        rejects=rejects,
-    )
-
-
-def run_import(
-    app: App, path: Path, opts: ImportOptions | None = None, now: datetime = NOW
-) -> ImportReport:
-    return import_file(app.engine, path, app.policies, now, opts or options())
-
-
 def seed(app: App, tmp_path: Path, *rows: Mapping[str, str]) -> None:
     """Import rows as a first file, so 'unchanged' is checked against a non-empty DB."""
-    report = run_import(app, write_csv(tmp_path / "seed.csv", rows or [a_row(external_id="S01")]))
+    report = import_cases(app, tmp_path / "seed.csv", rows or [a_case(external_id="S01")])
     assert report.errors == []
     assert report.written
 
@@ -177,74 +103,74 @@ class Bad:
     column: str
     value: str
     reason: str
-    columns: tuple[str, ...] = HEADER
+    columns: tuple[str, ...] = SPEC_COLUMNS
     encoding: str = "utf-8"
 
 
 FILING = {"form_type": "I-131", "filed_date": "2026-06-01"}
 BAD_INPUTS: dict[str, Bad] = {
     "invalid phone": Bad(
-        [a_row(phone="555-01", sms_consent="no")], 2, "phone", "555-01", "not a valid phone"
+        [a_case(phone="555-01", sms_consent="no")], 2, "phone", "555-01", "not a valid phone"
     ),
     "letters as phone": Bad(
-        [a_row(phone="call me", sms_consent="no")],
+        [a_case(phone="call me", sms_consent="no")],
         2,
         "phone",
         "call me",
         "not a valid phone number",
     ),
-    "unknown language": Bad([a_row(language="de")], 2, "language", "de", "unsupported language"),
+    "unknown language": Bad([a_case(language="de")], 2, "language", "de", "unsupported language"),
     "unknown time zone": Bad(
-        [a_row(timezone="Mars/Olympus_Mons")],
+        [a_case(timezone="Mars/Olympus_Mons")],
         2,
         "timezone",
         "Mars/Olympus_Mons",
         "not an IANA time zone",
     ),
-    "unknown program": Bad([a_row(program="TPS")], 2, "program", "TPS", "unknown program"),
+    "unknown program": Bad([a_case(program="TPS")], 2, "program", "TPS", "unknown program"),
     "unknown country": Bad(
-        [a_row(citizenship="XX")], 2, "citizenship", "XX", "not an ISO 3166 two-letter"
+        [a_case(citizenship="XX")], 2, "citizenship", "XX", "not an ISO 3166 two-letter"
     ),
     "three-letter country": Bad(
-        [a_row(citizenship="UKR")], 2, "citizenship", "UKR", "not an ISO 3166 two-letter"
+        [a_case(citizenship="UKR")], 2, "citizenship", "UKR", "not an ISO 3166 two-letter"
     ),
     "impossible date": Bad(
-        [a_row(parole_expiry="2027-02-30")],
+        [a_case(parole_expiry="2027-02-30")],
         2,
         "parole_expiry",
         "2027-02-30",
         "no such date in the calendar",
     ),
     "not an ISO date": Bad(
-        [a_row(arrival_date="09/01/2025")],
+        [a_case(arrival_date="09/01/2025")],
         2,
         "arrival_date",
         "09/01/2025",
         "not a date in the form YYYY-MM-DD",
     ),
     "expiry before start": Bad(
-        [a_row(parole_expiry="2025-08-31")],
+        [a_case(parole_expiry="2025-08-31")],
         2,
         "parole_expiry",
         "2025-08-31",
         "parole ends before it starts",
     ),
     "duplicate external_id": Bad(
-        [a_row(), a_row(full_name="Someone Else", phone="+1 202 555 0171")],
+        [a_case(), a_case(full_name="Someone Else", phone="+1 202 555 0171")],
         3,
         "external_id",
         "T01",
         "duplicate external_id: already on line 2",
     ),
     "bad receipt": Bad(
-        [a_row(receipt_number="EAC-12345", **FILING)],
+        [a_case(receipt_number="EAC-12345", **FILING)],
         2,
         "receipt_number",
         "EAC-12345",
         "3 letters and 10 digits",
     ),
     "receipt with 11 digits": Bad(
-        [a_row(receipt_number="EAC26123456789", **FILING)],
+        [a_case(receipt_number="EAC26123456789", **FILING)],
         2,
         "receipt_number",
         "EAC26123456789",
@@ -252,8 +178,8 @@ BAD_INPUTS: dict[str, Bad] = {
     ),
     "same receipt twice in the file": Bad(
         [
-            a_row(receipt_number="EAC2612345678", **FILING),
-            a_row(external_id="T02", receipt_number="eac 261 234 5678", **FILING),
+            a_case(receipt_number="EAC2612345678", **FILING),
+            a_case(external_id="T02", receipt_number="eac 261 234 5678", **FILING),
         ],
         3,
         "receipt_number",
@@ -261,24 +187,24 @@ BAD_INPUTS: dict[str, Bad] = {
         "the same receipt number is on line 2",
     ),
     "bad sms_consent": Bad(
-        [a_row(sms_consent="maybe")], 2, "sms_consent", "maybe", "write yes or no"
+        [a_case(sms_consent="maybe")], 2, "sms_consent", "maybe", "write yes or no"
     ),
     "empty required value": Bad(
-        [a_row(full_name="")], 2, "full_name", "", "required value is empty"
+        [a_case(full_name="")], 2, "full_name", "", "required value is empty"
     ),
     "unknown column": Bad(
-        [a_row()], 1, "nickname", "", "unknown column", columns=(*HEADER, "nickname")
+        [a_case()], 1, "nickname", "", "unknown column", columns=(*SPEC_COLUMNS, "nickname")
     ),
     "missing required column": Bad(
-        [a_row()],
+        [a_case()],
         1,
         "parole_expiry",
         "",
         "required column is missing",
-        columns=tuple(c for c in HEADER if c != "parole_expiry"),
+        columns=tuple(c for c in SPEC_COLUMNS if c != "parole_expiry"),
     ),
     "not UTF-8 (Latin-1)": Bad(
-        [a_row(), a_row(external_id="T02", full_name="José Núñez")],
+        [a_case(), a_case(external_id="T02", full_name="José Núñez")],
         3,
         "",
         "",
@@ -311,12 +237,12 @@ def test_it_reports_every_bad_row_of_a_file_not_just_the_first(app: App, tmp_pat
     path = write_csv(
         tmp_path / "bad.csv",
         [
-            a_row(external_id="T01", phone="12", sms_consent="no"),
-            a_row(external_id="T02"),
-            a_row(external_id="T03", language="xx"),
-            a_row(external_id="T04", program="nope", parole_expiry="2020-01-01"),
-            a_row(external_id="T05"),
-            a_row(external_id="T06", timezone="Nowhere/City"),
+            a_case(external_id="T01", phone="12", sms_consent="no"),
+            a_case(external_id="T02"),
+            a_case(external_id="T03", language="xx"),
+            a_case(external_id="T04", program="nope", parole_expiry="2020-01-01"),
+            a_case(external_id="T05"),
+            a_case(external_id="T06", timezone="Nowhere/City"),
         ],
     )
 
@@ -341,9 +267,9 @@ def test_it_keeps_line_numbers_right_after_a_multi_line_quoted_field(
     path = write_csv(
         tmp_path / "multiline.csv",
         [
-            a_row(external_id="T01", full_name="Ana\nMaria\nPetrenko", language="zz"),
-            a_row(external_id="T02", phone="12", sms_consent="no"),
-            a_row(external_id="T03", program="x"),
+            a_case(external_id="T01", full_name="Ana\nMaria\nPetrenko", language="zz"),
+            a_case(external_id="T02", phone="12", sms_consent="no"),
+            a_case(external_id="T03", program="x"),
         ],
     )
 
@@ -356,7 +282,7 @@ def test_it_keeps_line_numbers_right_after_a_multi_line_quoted_field(
 
 def test_it_counts_blank_lines_when_numbering_rows(app: App, tmp_path: Path) -> None:
     path = tmp_path / "blank.csv"
-    lines = csv_text([a_row(), a_row(external_id="T02", program="x")]).splitlines(keepends=True)
+    lines = csv_text([a_case(), a_case(external_id="T02", program="x")]).splitlines(keepends=True)
     path.write_text(lines[0] + lines[1] + "\n,,,\n" + lines[2], encoding="utf-8")
 
     report = run_import(app, path)
@@ -367,7 +293,7 @@ def test_it_counts_blank_lines_when_numbering_rows(app: App, tmp_path: Path) -> 
 
 def test_it_accepts_a_utf8_file_with_a_byte_order_mark(app: App, tmp_path: Path) -> None:
     path = tmp_path / "bom.csv"
-    content = csv_text([a_row(full_name="Олена Коваленко")], newline="\r\n")
+    content = csv_text([a_case(full_name="Олена Коваленко")], newline="\r\n")
     path.write_bytes(content.encode("utf-8-sig"))
 
     report = run_import(app, path)
@@ -378,7 +304,7 @@ def test_it_accepts_a_utf8_file_with_a_byte_order_mark(app: App, tmp_path: Path)
 
 
 def test_it_accepts_the_columns_in_any_order(app: App, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "shuffled.csv", [a_row()], tuple(reversed(HEADER)))
+    path = write_csv(tmp_path / "shuffled.csv", [a_case()], tuple(reversed(SPEC_COLUMNS)))
 
     report = run_import(app, path)
 
@@ -415,12 +341,12 @@ def test_it_imports_zero_rows_from_a_header_only_file_and_writes_nothing(
 
 def test_it_reports_a_row_with_the_wrong_number_of_values(app: App, tmp_path: Path) -> None:
     before = table_counts(app.engine)
-    good = csv_text([a_row()])
+    good = csv_text([a_case()])
     path = tmp_path / "width.csv"
     path.write_text(
         good
         + "T02,Too Few,+1 202 555 0171\n"
-        + csv_text([a_row(external_id="T03")]).splitlines()[1]
+        + csv_text([a_case(external_id="T03")]).splitlines()[1]
         + ",surplus\n",
         encoding="utf-8",
     )
@@ -428,19 +354,21 @@ def test_it_reports_a_row_with_the_wrong_number_of_values(app: App, tmp_path: Pa
     report = run_import(app, path)
 
     assert where(report.errors) == [(3, ""), (4, "")]
-    assert f"3 values for {len(HEADER)} columns" in report.errors[0].reason
-    assert f"{len(HEADER) + 1} values for {len(HEADER)} columns" in report.errors[1].reason
+    assert f"3 values for {len(SPEC_COLUMNS)} columns" in report.errors[0].reason
+    assert (
+        f"{len(SPEC_COLUMNS) + 1} values for {len(SPEC_COLUMNS)} columns" in report.errors[1].reason
+    )
     assert table_counts(app.engine) == before
 
 
 def test_it_refuses_a_receipt_already_stored_on_another_case(app: App, tmp_path: Path) -> None:
-    seed(app, tmp_path, a_row(external_id="T01", receipt_number="EAC2612345678", **FILING))
+    seed(app, tmp_path, a_case(external_id="T01", receipt_number="EAC2612345678", **FILING))
     before, values_before = table_counts(app.engine), snapshot(app.engine)
     path = write_csv(
         tmp_path / "second.csv",
         [
-            a_row(external_id="T02", phone="+1 202 555 0171"),
-            a_row(external_id="T03", receipt_number="EAC-261-234-5678", **FILING),
+            a_case(external_id="T02", phone="+1 202 555 0171"),
+            a_case(external_id="T03", receipt_number="EAC-261-234-5678", **FILING),
         ],
     )
 
@@ -457,10 +385,10 @@ def test_it_refuses_a_receipt_already_stored_on_another_case(app: App, tmp_path:
 def test_it_refuses_a_parole_start_older_than_the_newest_stored_grant(
     app: App, tmp_path: Path
 ) -> None:
-    seed(app, tmp_path, a_row())
+    seed(app, tmp_path, a_case())
     before, values_before = table_counts(app.engine), snapshot(app.engine)
     path = write_csv(
-        tmp_path / "old.csv", [a_row(parole_start="2025-03-01", parole_expiry="2027-02-28")]
+        tmp_path / "old.csv", [a_case(parole_start="2025-03-01", parole_expiry="2027-02-28")]
     )
 
     report = run_import(app, path)
@@ -477,18 +405,18 @@ def test_it_refuses_a_parole_start_older_than_the_newest_stored_grant(
 
 
 def test_it_writes_nothing_on_a_dry_run_but_reports_the_counts(app: App, tmp_path: Path) -> None:
-    seed(app, tmp_path, a_row())
+    seed(app, tmp_path, a_case())
     before, values_before = table_counts(app.engine), snapshot(app.engine)
     path = write_csv(
         tmp_path / "dry.csv",
         [
-            a_row(parole_expiry="2027-10-31"),
-            a_row(external_id="T02", phone="+1 202 555 0171"),
-            a_row(external_id="T03", phone="+1 202 555 0172"),
+            a_case(parole_expiry="2027-10-31"),
+            a_case(external_id="T02", phone="+1 202 555 0171"),
+            a_case(external_id="T03", phone="+1 202 555 0172"),
         ],
     )
 
-    report = run_import(app, path, options(dry_run=True))
+    report = run_import(app, path, import_options(dry_run=True))
 
     assert report.errors == []
     assert (report.rows, report.created, report.updated, report.grants_added) == (3, 2, 1, 1)
@@ -498,11 +426,11 @@ def test_it_writes_nothing_on_a_dry_run_but_reports_the_counts(app: App, tmp_pat
 
 
 def test_it_runs_the_database_checks_on_a_dry_run(app: App, tmp_path: Path) -> None:
-    seed(app, tmp_path, a_row())
+    seed(app, tmp_path, a_case())
     before = table_counts(app.engine)
-    path = write_csv(tmp_path / "dry.csv", [a_row(parole_start="2025-01-01")])
+    path = write_csv(tmp_path / "dry.csv", [a_case(parole_start="2025-01-01")])
 
-    report = run_import(app, path, options(dry_run=True))
+    report = run_import(app, path, import_options(dry_run=True))
 
     assert where(report.errors) == [(2, "parole_start")]
     assert table_counts(app.engine) == before
@@ -519,20 +447,20 @@ def read_rejects(path: Path) -> list[dict[str, str]]:
 def test_it_imports_the_good_rows_and_writes_the_bad_ones_with_reasons_when_skipping(
     app: App, tmp_path: Path
 ) -> None:
-    seed(app, tmp_path, a_row(external_id="OLD", parole_start="2026-01-01"))
+    seed(app, tmp_path, a_case(external_id="OLD", parole_start="2026-01-01"))
     rejects = tmp_path / "rejects.csv"
     path = write_csv(
         tmp_path / "mixed.csv",
         [
-            a_row(external_id="T01", full_name=HYPERLINK),
-            a_row(external_id="T02", full_name=HYPERLINK, phone="+12025550170", language="de"),
-            a_row(external_id="T03", phone="+1 202 555 0172", full_name="@SUM(A1:A9)"),
-            a_row(external_id="OLD", parole_start="2025-01-01", phone="+12025550173"),
-            a_row(external_id="T05", phone="12", sms_consent="no", program="nope"),
+            a_case(external_id="T01", full_name=HYPERLINK),
+            a_case(external_id="T02", full_name=HYPERLINK, phone="+12025550170", language="de"),
+            a_case(external_id="T03", phone="+1 202 555 0172", full_name="@SUM(A1:A9)"),
+            a_case(external_id="OLD", parole_start="2025-01-01", phone="+12025550173"),
+            a_case(external_id="T05", phone="12", sms_consent="no", program="nope"),
         ],
     )
 
-    report = run_import(app, path, options(skip_invalid=True, rejects=rejects))
+    report = run_import(app, path, import_options(skip_invalid=True, rejects=rejects))
 
     assert report.written
     assert (report.created, report.bad_lines) == (2, {3, 5, 6})
@@ -555,9 +483,9 @@ def test_it_writes_nothing_for_the_skipped_rows_on_a_skipping_dry_run(
 ) -> None:
     before = table_counts(app.engine)
     rejects = tmp_path / "rejects.csv"
-    path = write_csv(tmp_path / "mixed.csv", [a_row(), a_row(external_id="T02", language="de")])
+    path = write_csv(tmp_path / "mixed.csv", [a_case(), a_case(external_id="T02", language="de")])
 
-    report = run_import(app, path, options(dry_run=True, skip_invalid=True, rejects=rejects))
+    report = run_import(app, path, import_options(dry_run=True, skip_invalid=True, rejects=rejects))
 
     assert (report.created, report.bad_lines, report.written) == (1, {3}, False)
     assert table_counts(app.engine) == before
@@ -568,14 +496,14 @@ def test_it_keeps_the_values_of_a_row_with_the_wrong_width_in_the_rejects_file(
 ) -> None:
     rejects = tmp_path / "rejects.csv"
     path = tmp_path / "width.csv"
-    path.write_text(csv_text([a_row()]) + "T02,Short Row,+1 202 555 0171\n", encoding="utf-8")
+    path.write_text(csv_text([a_case()]) + "T02,Short Row,+1 202 555 0171\n", encoding="utf-8")
 
-    report = run_import(app, path, options(skip_invalid=True, rejects=rejects))
+    report = run_import(app, path, import_options(skip_invalid=True, rejects=rejects))
 
     assert (report.created, report.bad_lines) == (1, {3})
     rows = read_rejects(rejects)
     assert [r["line"] for r in rows] == ["3"]
-    assert f"3 values for {len(HEADER)} columns" in rows[0]["errors"]
+    assert f"3 values for {len(SPEC_COLUMNS)} columns" in rows[0]["errors"]
     # The user fixes the rejects file and imports it again: the row's values must be there.
     assert "T02" in rows[0].values()
     assert "Short Row" in rows[0].values()
@@ -586,8 +514,8 @@ def test_it_keeps_the_values_of_a_row_with_the_wrong_width_in_the_rejects_file(
 
 def test_it_changes_nothing_when_the_same_file_is_imported_again(app: App, tmp_path: Path) -> None:
     rows = [
-        a_row(),
-        a_row(
+        a_case(),
+        a_case(
             external_id="T02",
             phone="(305) 555-0171",
             language="prs",
@@ -613,9 +541,9 @@ def test_it_changes_nothing_when_the_same_file_is_imported_again(app: App, tmp_p
 def test_it_adds_a_correction_grant_when_a_reimport_changes_the_expiry(
     app: App, tmp_path: Path
 ) -> None:
-    seed(app, tmp_path, a_row())
+    seed(app, tmp_path, a_case())
     old_deadlines = deadline_dates(app.engine, "T01")
-    path = write_csv(tmp_path / "fix.csv", [a_row(parole_expiry="2027-10-31")])
+    path = write_csv(tmp_path / "fix.csv", [a_case(parole_expiry="2027-10-31")])
 
     report = run_import(app, path, now=LATER)
 
@@ -637,9 +565,9 @@ def test_it_adds_a_correction_grant_when_a_reimport_changes_the_expiry(
 def test_it_adds_a_reparole_grant_when_a_reimport_has_a_later_start(
     app: App, tmp_path: Path
 ) -> None:
-    seed(app, tmp_path, a_row())
+    seed(app, tmp_path, a_case())
     path = write_csv(
-        tmp_path / "reparole.csv", [a_row(parole_start="2026-09-01", parole_expiry="2028-08-31")]
+        tmp_path / "reparole.csv", [a_case(parole_start="2026-09-01", parole_expiry="2028-08-31")]
     )
 
     report = run_import(app, path, now=LATER)
@@ -654,10 +582,10 @@ def test_it_adds_a_reparole_grant_when_a_reimport_has_a_later_start(
 
 
 def test_it_withdraws_sms_consent_when_a_reimport_says_no(app: App, tmp_path: Path) -> None:
-    seed(app, tmp_path, a_row(sms_consent="yes"))
+    seed(app, tmp_path, a_case(sms_consent="yes"))
     assert stored(app.engine, "T01")[1].sms_consent_at == NOW
 
-    report = run_import(app, write_csv(tmp_path / "no.csv", [a_row(sms_consent="no")]), now=LATER)
+    report = run_import(app, write_csv(tmp_path / "no.csv", [a_case(sms_consent="no")]), now=LATER)
 
     assert report.updated == 1
     parolee = stored(app.engine, "T01")[1]
@@ -666,7 +594,7 @@ def test_it_withdraws_sms_consent_when_a_reimport_says_no(app: App, tmp_path: Pa
 
 
 def test_it_treats_an_empty_sms_consent_as_no(app: App, tmp_path: Path) -> None:
-    seed(app, tmp_path, a_row(sms_consent=""))
+    seed(app, tmp_path, a_case(sms_consent=""))
 
     parolee = stored(app.engine, "T01")[1]
 
@@ -680,7 +608,7 @@ def test_it_normalises_language_phone_receipt_and_defaults(app: App, tmp_path: P
     path = write_csv(
         tmp_path / "cases.csv",
         [
-            a_row(
+            a_case(
                 language="prs",
                 phone="(305) 555-0171",
                 timezone="",
@@ -708,8 +636,8 @@ def test_it_normalises_language_phone_receipt_and_defaults(app: App, tmp_path: P
 
 def test_it_stores_formula_looking_values_as_text(app: App, tmp_path: Path) -> None:
     rows = [
-        a_row(full_name=HYPERLINK),
-        a_row(external_id="T02", full_name="-Minus +Plus", phone="+1 202 555 0171"),
+        a_case(full_name=HYPERLINK),
+        a_case(external_id="T02", full_name="-Minus +Plus", phone="+1 202 555 0171"),
     ]
     path = write_csv(tmp_path / "formula.csv", rows)
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.builders import a_case, write_csv
 from tracker.bootstrap import App
 from tracker.cli.main import app as cli_app
 
 from ..conftest import ROOT, table_counts
-from .test_import import HYPERLINK, a_row, write_csv
+from .test_import import HYPERLINK
 
 NOW_OPTION = ("--now", "2026-11-29T17:00:00Z")
 TRACKER = Path(sys.executable).with_name("tracker")
@@ -61,10 +62,10 @@ def bad_file(tmp_path: Path) -> Path:
     return write_csv(
         tmp_path / "bad.csv",
         [
-            a_row(external_id="T01", phone="555-01", sms_consent="no"),
-            a_row(external_id="T02", phone="+1 202 555 0171"),
-            a_row(external_id="T03", phone="+1 202 555 0172", language="de"),
-            a_row(external_id="T04", phone="+1 202 555 0173", parole_expiry="2025-01-01"),
+            a_case(external_id="T01", phone="555-01", sms_consent="no"),
+            a_case(external_id="T02", phone="+1 202 555 0171"),
+            a_case(external_id="T03", phone="+1 202 555 0172", language="de"),
+            a_case(external_id="T04", phone="+1 202 555 0173", parole_expiry="2025-01-01"),
         ],
     )
 
@@ -72,7 +73,7 @@ def bad_file(tmp_path: Path) -> Path:
 def good_file(tmp_path: Path) -> Path:
     return write_csv(
         tmp_path / "good.csv",
-        [a_row(external_id="T01"), a_row(external_id="T02", phone="(305) 555-0171")],
+        [a_case(external_id="T01"), a_case(external_id="T02", phone="(305) 555-0171")],
     )
 
 
@@ -117,7 +118,7 @@ def test_it_names_the_line_of_a_file_that_is_not_utf8(
     before = table_counts(app.engine)
     path = write_csv(
         tmp_path / "latin1.csv",
-        [a_row(), a_row(external_id="T02", full_name="José")],
+        [a_case(), a_case(external_id="T02", full_name="José")],
         encoding="latin-1",
     )
 
@@ -195,7 +196,7 @@ def test_it_still_refuses_a_file_level_problem_when_skipping(
     rejects = tmp_path / "rejects.csv"
     path = write_csv(
         tmp_path / "latin1.csv",
-        [a_row(), a_row(external_id="T02", full_name="José")],
+        [a_case(), a_case(external_id="T02", full_name="José")],
         encoding="latin-1",
     )
 
@@ -211,7 +212,7 @@ def test_it_still_refuses_a_file_level_problem_when_skipping(
 def test_it_neutralises_formulas_in_the_csv_listing_of_imported_cases(
     app: App, env: dict[str, str], tmp_path: Path
 ) -> None:
-    path = write_csv(tmp_path / "formula.csv", [a_row(full_name=HYPERLINK)])
+    path = write_csv(tmp_path / "formula.csv", [a_case(full_name=HYPERLINK)])
     assert invoke(env, "import", str(path)).code == 0
 
     result = invoke(env, "cases", "expiring", "--within", "400", "--format", "csv")

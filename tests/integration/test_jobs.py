@@ -6,24 +6,23 @@ import httpx
 from prometheus_client import REGISTRY
 from sqlmodel import select
 
+from tests.builders import SMS_COLUMNS, a_case, import_cases, run_import, twilio_settings
 from tests.fakes.twilio_server import FakeTwilioServer
 from tracker.alerts.dispatcher import Dispatcher
 from tracker.bootstrap import App
-from tracker.domain.model import Status
-from tracker.importer.service import ImportOptions, import_file
+from tracker.domain.model import AlertState, Status
 from tracker.jobs.heartbeat import BEAT_SECONDS
 from tracker.jobs.scheduler import MISFIRE_GRACE_SECONDS, Ticker, dispatch_job, expire_job
 from tracker.settings import load_settings
 from tracker.sms.twilio_backend import TwilioBackend
 from tracker.store.db import session_scope
-from tracker.store.models import Alert, AlertState, Case, StatusChange
+from tracker.store.models import Alert, Case, StatusChange
 
 from ..conftest import EXAMPLE_CASES, NOW, ROOT
 
 
 def test_it_marks_ended_cases_expired_as_the_system(app: App) -> None:
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    import_file(app.engine, EXAMPLE_CASES, app.policies, NOW, options)
+    run_import(app, EXAMPLE_CASES)
     expire_job(app)
     expire_job(app)  # a second tick changes nothing more
     with session_scope(app.engine) as session:
@@ -50,11 +49,7 @@ def twilio_dispatcher(app: App, twilio: FakeTwilioServer, http: httpx.Client) ->
     settings = load_settings(
         database_url=app.settings.database_url,
         config_dir=ROOT / "config",
-        sms_backend="twilio",
-        twilio_account_sid=twilio.account_sid,
-        twilio_auth_token=twilio.auth_token,
-        twilio_from_number=twilio.from_number,
-        twilio_api_base_url=twilio.base_url,
+        **twilio_settings(twilio),
     )
     return Dispatcher(
         engine=app.engine,
@@ -68,19 +63,11 @@ def twilio_dispatcher(app: App, twilio: FakeTwilioServer, http: httpx.Client) ->
 
 def import_consenting(app: App, folder: Path, count: int) -> None:
     """`count` consenting cases: one welcome alert each, due now."""
-    rows = "".join(
-        f"J{n},Job Person,+1202555{150 + n:04d},en,America/New_York,U4U,UA,2025-09-01,"
-        "2025-09-01,2027-08-31,yes\n"
+    rows = [
+        a_case(external_id=f"J{n}", full_name="Job Person", phone=f"+1202555{150 + n:04d}")
         for n in range(count)
-    )
-    path = folder / "cases.csv"
-    path.write_text(
-        "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-        "parole_start,parole_expiry,sms_consent\n" + rows,
-        encoding="utf-8",
-    )
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    assert import_file(app.engine, path, app.policies, NOW, options).errors == []
+    ]
+    assert import_cases(app, folder / "cases.csv", rows, SMS_COLUMNS).errors == []
 
 
 def planned(app: App) -> int:

@@ -12,13 +12,15 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from tests.builders import SMS_COLUMNS, a_case, as_env, csv_text, twilio_settings
 from tests.fakes.twilio_server import FakeTwilioServer
 from tracker.alerts.languages import choose
 from tracker.alerts.messages import LANGUAGES
 from tracker.alerts.render import upcoming
 from tracker.alerts.sweep import plan_due
+from tracker.domain.model import AlertState
 from tracker.store.db import session_scope
-from tracker.store.models import Alert, AlertState, Parolee, Representative
+from tracker.store.models import Alert, Parolee, Representative
 
 from ..conftest import NOW, refused
 from .cli_harness import Cli
@@ -57,19 +59,19 @@ def test_a_reminder_sent_four_days_late_states_the_true_days_left(
     catalog = world.app.composer.catalog
     # The 14-day reminder is planned on its day (D) ...
     due_day = EXPIRY - timedelta(days=14)
-    world.clock.instant = at_local_ten(due_day)
+    world.clock.set(at_local_ten(due_day))
     plan_due(world.app.engine, world.app.composer, world.clock.now())
     [planned] = [a for a in world.alerts() if a.offset_days == 14]
     assert planned.state == AlertState.PLANNED and planned.body is None
     # ... and sent on D+4, after an outage of the dispatcher.
-    world.clock.instant += timedelta(days=4)
+    world.clock.advance(timedelta(days=4))
     outcome = world.dispatcher.run_once()
     assert outcome.sent == 1
     body = sent_bodies(world)[-1]
     file = catalog.file(language)
     assert file.days_phrase(10) in body
     assert file.days_phrase(14) not in body
-    assert catalog.format_date(language, planned.deadline_date) in body
+    assert catalog.format_date(language, planned.about_date) in body
     # The outbox keeps exactly what went.
     [sent] = [a for a in world.alerts() if a.offset_days == 14]
     assert sent.body == body and sent.state == AlertState.SENT and sent.language == language
@@ -110,12 +112,12 @@ def test_a_date_moved_twice_before_the_message_goes_is_told_once_from_the_first(
     import_case(world, tmp_path)
     world.dispatcher.run_once()
     # Two moves while the dispatcher waits for the next allowed hour (night in New York).
-    world.clock.instant = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
+    world.clock.set(datetime(2026, 11, 30, 4, 0, tzinfo=UTC))
     import_case(world, tmp_path, expiry=date(2027, 6, 1))
     import_case(world, tmp_path, expiry=date(2027, 9, 1))
     changed = [a for a in world.alerts() if a.kind == "date_changed"]
     assert len(changed) == 1
-    world.clock.instant = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    world.clock.set(datetime(2026, 11, 30, 15, 0, tzinfo=UTC))
     world.dispatcher.run_once()
     text = sent_bodies(world)[-1]
     assert "now 1 September 2027, was 28 January 2027" in text
@@ -128,10 +130,10 @@ def test_after_downtime_the_next_text_is_the_next_relevant_one_never_a_passed_da
     import_case(world, tmp_path, expiry=date(2026, 12, 10))
     world.dispatcher.run_once()
     # Planned on 2026-12-02 (the 7-day reminder), then nothing runs until after the date.
-    world.clock.instant = at_local_ten(date(2026, 12, 3))
+    world.clock.set(at_local_ten(date(2026, 12, 3)))
     plan_due(world.app.engine, world.app.composer, world.clock.now())
     assert any(a.offset_days == 7 and a.state == AlertState.PLANNED for a in world.alerts())
-    world.clock.instant = at_local_ten(date(2026, 12, 11))
+    world.clock.set(at_local_ten(date(2026, 12, 11)))
     before = len(world.twilio.sent)
     outcome = world.dispatcher.run_once()
     assert outcome.sent == 0 and outcome.not_needed >= 1
@@ -139,9 +141,9 @@ def test_after_downtime_the_next_text_is_the_next_relevant_one_never_a_passed_da
     # Down through the 3-day reminder's day: the one sent is the 1-day, with its true days.
     import_case(world, tmp_path, external_id="C2", phone=OTHER_PHONE, expiry=date(2026, 12, 20))
     world.dispatcher.run_once()
-    world.clock.instant = at_local_ten(date(2026, 12, 13))
+    world.clock.set(at_local_ten(date(2026, 12, 13)))
     plan_due(world.app.engine, world.app.composer, world.clock.now())
-    world.clock.instant = at_local_ten(date(2026, 12, 19))
+    world.clock.set(at_local_ten(date(2026, 12, 19)))
     plan_due(world.app.engine, world.app.composer, world.clock.now())
     world.dispatcher.run_once()
     last = sent_bodies(world)[-1]
@@ -154,7 +156,7 @@ def test_the_dispatch_summary_tells_not_needed_from_waiting_for_hours(
 ) -> None:
     import_case(world, tmp_path)
     # 23:00 in New York: the welcome waits for 09:00.
-    world.clock.instant = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
+    world.clock.set(datetime(2026, 11, 30, 4, 0, tzinfo=UTC))
     with session_scope(world.app.engine) as session:
         for alert in session.exec(select(Alert)).all():
             alert.due_at = world.clock.now()
@@ -223,25 +225,16 @@ def test_an_administrator_can_send_english_instead_of_an_unreviewed_translation(
 # `--now` with a real SMS backend, and `--simulate`, through the command.
 
 FAR = "2040-01-09T15:00:00Z"  # far from any machine's clock this test will meet
-CASE = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,sms_consent\n"
-    "N1,Now Person,+12025550172,en,America/New_York,U4U,UA,2025-09-01,2025-09-01,"
-    "2027-01-28,yes\n"
+CASE = csv_text(
+    [a_case(external_id="N1", full_name="Now Person", phone="+12025550172", parole_expiry=EXPIRY)],
+    SMS_COLUMNS,
 )
 
 
 @pytest.fixture
 def twilio_env() -> Iterator[tuple[FakeTwilioServer, dict[str, str]]]:
     server = FakeTwilioServer().start()
-    env = {
-        "SMS_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": server.account_sid,
-        "TWILIO_AUTH_TOKEN": server.auth_token,
-        "TWILIO_FROM_NUMBER": server.from_number,
-        "TWILIO_API_BASE_URL": server.base_url,
-    }
-    yield server, env
+    yield server, as_env(twilio_settings(server))
     server.stop()
 
 

@@ -14,8 +14,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 import tracker.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from tests.builders import import_options
 from tracker.domain.rules import RuleSet
-from tracker.importer.service import ImportOptions, import_file
+from tracker.importer.service import import_file
 from tracker.policies import Policies
 from tracker.store import audit
 from tracker.store.db import make_engine, session_scope
@@ -91,7 +92,7 @@ def test_it_is_a_no_op_to_upgrade_twice(migrated: Engine, ruleset: RuleSet) -> N
         EXAMPLE_CASES,
         Policies(deadlines=ruleset),
         NOW,
-        ImportOptions(actor="test", default_timezone="America/New_York"),
+        import_options(),
     )
     assert report.errors == []
     before = (schema_snapshot(migrated), table_counts(migrated), stored_revision(migrated))

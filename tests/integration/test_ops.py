@@ -13,28 +13,26 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from tests.builders import (
+    SMS_COLUMNS,
+    a_case,
+    an_app,
+    import_cases,
+    run_import,
+    twilio_settings,
+    web_client,
+)
 from tests.fakes.twilio_server import FakeTwilioServer
 from tracker.alerts.dispatcher import Dispatcher
 from tracker.bootstrap import App
 from tracker.clock import FixedClock
-from tracker.domain.model import Status
-from tracker.importer.service import ImportOptions, import_file
+from tracker.domain.model import AlertState, Status
 from tracker.jobs.heartbeat import STALE_AFTER, Heartbeat
-from tracker.settings import load_settings
 from tracker.sms.twilio_backend import TwilioBackend
 from tracker.store.db import session_scope
-from tracker.store.models import (
-    Alert,
-    AlertState,
-    Case,
-    NoticeKind,
-    StaffNotice,
-    UscisQuota,
-    WorkerHeartbeat,
-)
-from tracker.web.app import create_app
+from tracker.store.models import Alert, Case, NoticeKind, StaffNotice, UscisQuota, WorkerHeartbeat
 
-from ..conftest import EXAMPLE_CASES, NOW, ROOT
+from ..conftest import EXAMPLE_CASES, NOW
 
 # The example file's people: none of this may reach a metric.
 PERSONAL = ("Example Parolee", "555 0170", "5550170", "555-0171", "5550171")
@@ -42,7 +40,7 @@ PERSONAL = ("Example Parolee", "555 0170", "5550170", "555-0171", "5550171")
 
 @pytest.fixture
 def web(app: App) -> Iterator[TestClient]:
-    with TestClient(create_app(app)) as client:
+    with web_client(app) as client:
         yield client
 
 
@@ -89,11 +87,8 @@ def test_it_reports_the_newest_heartbeat_and_fails_when_every_one_is_stale(
 
 
 def test_it_answers_503_when_the_database_does_not_answer() -> None:
-    settings = load_settings(
-        database_url="postgresql+psycopg://nobody:nothing@127.0.0.1:1/none",
-        config_dir=ROOT / "config",
-    )
-    with TestClient(create_app(App(settings=settings, clock=FixedClock(NOW)))) as client:
+    nowhere = an_app("postgresql+psycopg://nobody:nothing@127.0.0.1:1/none")
+    with web_client(nowhere) as client:
         answer = client.get("/healthz")
         assert (answer.status_code, answer.json()) == (
             503,
@@ -116,8 +111,7 @@ def samples(text: str) -> dict[str, float]:
 
 def seed(app: App) -> None:
     """The example cases (their welcome alerts), some alerts moved on, a quota, notices."""
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    assert import_file(app.engine, EXAMPLE_CASES, app.policies, NOW, options).errors == []
+    assert run_import(app, EXAMPLE_CASES).errors == []
     with app.engine.begin() as connection:
         ids = list(connection.execute(select(Alert.id).order_by(col(Alert.id))).scalars())
         assert len(ids) >= 3
@@ -178,12 +172,6 @@ def test_it_exposes_the_database_gauges_without_personal_data(app: App, web: Tes
         assert secret not in answer.text
 
 
-HEADER = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,sms_consent\n"
-)
-
-
 def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
@@ -191,25 +179,13 @@ def sample(name: str, **labels: str) -> float:
 def test_it_counts_send_latency_and_twilio_errors_by_code(
     database_url: str, tmp_path: Path, twilio_server: FakeTwilioServer
 ) -> None:
-    settings = load_settings(
-        database_url=database_url,
-        config_dir=ROOT / "config",
-        sms_backend="twilio",
-        twilio_account_sid=twilio_server.account_sid,
-        twilio_auth_token=twilio_server.auth_token,
-        twilio_from_number=twilio_server.from_number,
-        twilio_api_base_url=twilio_server.base_url,
-    )
-    app = App(settings=settings, clock=FixedClock(NOW))
+    app = an_app(database_url, **twilio_settings(twilio_server))
     phones = ["+12025550180", "+12025550181", "+12025550182"]
-    rows = "".join(
-        f"M{n},Metric Person,{phone},en,America/New_York,U4U,UA,2025-09-01,2025-09-01,"
-        "2027-08-31,yes\n"
+    rows = [
+        a_case(external_id=f"M{n}", full_name="Metric Person", phone=phone)
         for n, phone in enumerate(phones)
-    )
-    (tmp_path / "cases.csv").write_text(HEADER + rows, encoding="utf-8")
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    assert import_file(app.engine, tmp_path / "cases.csv", app.policies, NOW, options).errors == []
+    ]
+    assert import_cases(app, tmp_path / "cases.csv", rows, SMS_COLUMNS).errors == []
     # The first send meets a 429, the second an invalid number, the third goes.
     twilio_server.invalid_number(phones[1])
     twilio_server.fail_next(429, method="POST")
@@ -221,7 +197,7 @@ def test_it_counts_send_latency_and_twilio_errors_by_code(
     with httpx.Client(timeout=5.0) as http:
         dispatcher = Dispatcher(
             engine=app.engine,
-            backend=TwilioBackend(settings, http=http),
+            backend=TwilioBackend(app.settings, http=http),
             composer=app.composer,
             clock=app.clock,
             worker="metrics-test",

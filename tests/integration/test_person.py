@@ -9,35 +9,34 @@ from pathlib import Path
 import pytest
 from sqlmodel import SQLModel, select
 
+from tests.builders import BASE_COLUMNS, a_case, import_cases
 from tracker.bootstrap import App
+from tracker.cases.edit import StatusRequest, case_edit
 from tracker.cases.repository import find_case
-from tracker.cases.service import StatusRequest, change_status
-from tracker.domain.model import Status
+from tracker.domain.model import AlertState, Status
 from tracker.errors import ConfigError
-from tracker.importer.service import ImportOptions, import_file
 from tracker.privacy.person import erase_person, export_person, person_of
 from tracker.privacy.retention import parse_retention, run_retention
 from tracker.store.db import session_scope
-from tracker.store.models import Alert, AlertState, AuditEvent, ConsentEvent, StatusChange
+from tracker.store.models import Alert, AuditEvent, ConsentEvent, StatusChange
 
 from ..conftest import NOW, ROOT, table_counts
 
-HEADER = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,a_number,sms_consent\n"
-)
 NAME, PHONE, A_NUMBER = "Olena Testenko", "+12025550170", "A012345678"
 TRACKER = Path(sys.executable).with_name("tracker")
 
 
 def load(app: App, tmp_path: Path, consent: str = "yes") -> None:
-    path = tmp_path / f"case-{consent}.csv"
-    path.write_text(
-        HEADER + f"P1,{NAME},{PHONE},uk,America/New_York,U4U,UA,2025-09-01,2025-09-01,"
-        f"2027-08-31,{A_NUMBER},{consent}\n"
+    row = a_case(
+        external_id="P1",
+        full_name=NAME,
+        phone=PHONE,
+        language="uk",
+        a_number=A_NUMBER,
+        sms_consent=consent,
     )
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    assert import_file(app.engine, path, app.policies, NOW, options).errors == []
+    columns = (*BASE_COLUMNS, "a_number", "sms_consent")
+    assert import_cases(app, tmp_path / f"case-{consent}.csv", [row], columns).errors == []
 
 
 def every_text(app: App) -> str:
@@ -123,8 +122,9 @@ def test_it_asks_before_erasing(app: App, tmp_path: Path) -> None:
 def end_case(app: App, when: datetime) -> None:
     with session_scope(app.engine) as session:
         case, _ = find_case(session, "P1")
-        request = StatusRequest(Status.DEPARTED, "left the U.S.", "test", effective=when.date())
-        change_status(session, case, request, app.policies, when)
+        request = StatusRequest(Status.DEPARTED, "left the U.S.", effective=when.date())
+        with case_edit(session, case, by="test", policies=app.policies, now=when) as edit:
+            edit.status(request)
 
 
 def test_it_erases_a_person_a_period_after_their_case_ended(app: App, tmp_path: Path) -> None:

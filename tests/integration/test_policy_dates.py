@@ -8,27 +8,27 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from tests.builders import a_case, write_csv
+from tracker.importer.rows import COLUMNS
 from tracker.store.db import session_scope
 from tracker.store.models import Alert
 
 from ..conftest import refused, table_counts
 from .cli_harness import TODAY, Cli
-from .test_import import HEADER, a_row, write_csv
 
 # Days the reproductions were run on: after the CHNV termination took effect.
 AFTER_CHNV = "2026-12-06"
-COLUMNS = (*HEADER, "birth_date", "work_permit_category", "parole_fee_due")
 
 
 def imported(cli: Cli, tmp_path: Path, *rows: dict[str, str], now: str = TODAY) -> str:
-    """Import rows (built with `a_row`, plus the new columns) and return the output."""
+    """Import rows (built with `a_case`, plus the new columns) and return the output."""
     path = write_csv(tmp_path / "cases.csv", list(rows), COLUMNS)
     return cli.ok("import", str(path), "--now", now)
 
 
 def chnv(external_id: str, expiry: str = "2026-10-13", **extra: str) -> dict[str, str]:
     return {
-        **a_row(
+        **a_case(
             external_id=external_id, program="CHNV", citizenship="CU",
             arrival_date="2024-10-14", parole_start="2024-10-14", parole_expiry=expiry,
         ),
@@ -38,7 +38,7 @@ def chnv(external_id: str, expiry: str = "2026-10-13", **extra: str) -> dict[str
 
 def frp(external_id: str, **extra: str) -> dict[str, str]:
     return {
-        **a_row(
+        **a_case(
             external_id=external_id, program="FRP", citizenship="HT",
             arrival_date="2024-06-01", parole_start="2024-06-01", parole_expiry="2027-06-01",
         ),
@@ -48,7 +48,7 @@ def frp(external_id: str, **extra: str) -> dict[str, str]:
 
 def ended(external_id: str) -> dict[str, str]:
     """A U4U case whose parole ended on 2026-03-10."""
-    return a_row(
+    return a_case(
         external_id=external_id, arrival_date="2025-03-10", parole_start="2025-03-10",
         parole_expiry="2026-03-10",
     )  # fmt: skip
@@ -83,7 +83,7 @@ def test_it_records_a_termination_after_its_effective_date(cli: Cli, tmp_path: P
 
 
 def test_it_ends_a_reparole_that_starts_after_the_termination(cli: Cli, tmp_path: Path) -> None:
-    imported(cli, tmp_path, a_row(external_id="U01", parole_expiry="2027-03-09"))
+    imported(cli, tmp_path, a_case(external_id="U01", parole_expiry="2027-03-09"))
     cli.ok("case", "status", "U01", "reparole_pending", "--reason", "I-131 filed",
            "--form", "I-131", "--date", "2026-11-20", "--now", TODAY)  # fmt: skip
     cli.ok("case", "status", "U01", "paroled", "--reason", "re-parole approved",
@@ -97,7 +97,7 @@ def test_it_ends_a_reparole_that_starts_after_the_termination(cli: Cli, tmp_path
 
 
 def test_it_spares_a_grant_decided_after_the_notice(cli: Cli, tmp_path: Path) -> None:
-    imported(cli, tmp_path, a_row(external_id="U02", parole_expiry="2027-03-09"))
+    imported(cli, tmp_path, a_case(external_id="U02", parole_expiry="2027-03-09"))
     cli.ok("terminations", "add", "U4U", "--effective", "2027-01-15", "--citation", "test notice",
            "--notice-date", "2026-11-20", "--now", TODAY)  # fmt: skip
     assert end_of(cli, "U02") == "2027-01-15"
@@ -234,7 +234,7 @@ def test_it_tolls_nothing_for_a_rejected_filing(cli: Cli, tmp_path: Path) -> Non
 
 
 def test_it_counts_unlawful_presence_from_the_eighteenth_birthday(cli: Cli, tmp_path: Path) -> None:
-    imported(cli, tmp_path, {**a_row(external_id="M01", parole_expiry="2027-08-31"),
+    imported(cli, tmp_path, {**a_case(external_id="M01", parole_expiry="2027-08-31"),
                              "birth_date": "2010-01-15"})  # fmt: skip
     assert dates(cli, "M01", "unlawful_presence_180") == ("2028-07-13", "2028-07-12")
     cli.ok("case", "set", "M01", "--clear", "birth_date", "--now", TODAY)
@@ -242,7 +242,7 @@ def test_it_counts_unlawful_presence_from_the_eighteenth_birthday(cli: Cli, tmp_
 
 
 def test_it_caps_a_parole_based_work_permit_at_the_end_of_parole(cli: Cli, tmp_path: Path) -> None:
-    imported(cli, tmp_path, {**a_row(external_id="W02", parole_expiry="2027-08-31",
+    imported(cli, tmp_path, {**a_case(external_id="W02", parole_expiry="2027-08-31",
                                      work_permit_expiry="2028-02-01"),
                              "work_permit_category": "(c)(11)"})  # fmt: skip
     found = cli.deadline("W02", "work_permit_expiry")
@@ -257,7 +257,7 @@ def test_it_caps_a_parole_based_work_permit_at_the_end_of_parole(cli: Cli, tmp_p
 
 
 def test_it_reminds_of_the_parole_fee_and_the_yearly_asylum_fee(cli: Cli, tmp_path: Path) -> None:
-    imported(cli, tmp_path, {**a_row(external_id="P01", form_type="I-589",
+    imported(cli, tmp_path, {**a_case(external_id="P01", form_type="I-589",
                                      filed_date="2025-12-01"),
                              "parole_fee_due": "2026-12-20"})  # fmt: skip
     assert dates(cli, "P01", "parole_fee_due") == ("2026-12-20", "2026-12-20")
@@ -368,7 +368,7 @@ def test_it_refuses_bad_input_and_writes_nothing(
 
 def test_it_refuses_a_birth_date_after_arrival_in_the_import(cli: Cli, tmp_path: Path) -> None:
     path = write_csv(
-        tmp_path / "c.csv", [{**a_row(external_id="B02"), "birth_date": "2025-10-01"}], COLUMNS
+        tmp_path / "c.csv", [{**a_case(external_id="B02"), "birth_date": "2025-10-01"}], COLUMNS
     )
     result = cli.run("import", str(path), "--now", TODAY)
     refused(result, "column birth_date ('2025-10-01'): birth date is after the arrival")

@@ -21,19 +21,10 @@ from tracker.cases.expiry import PROTECTING, WATCHED, mark_expired
 from tracker.cases.repository import CaseSearch, search_cases
 from tracker.cli.main import app as cli_app
 from tracker.clock import FixedClock
-from tracker.domain.model import Program, Status
+from tracker.domain.model import AlertState, Program, Status
 from tracker.privacy.retention import PURGE_BATCH, SETTLED, RetentionPolicy, run_retention
 from tracker.store.db import session_scope
-from tracker.store.models import (
-    Alert,
-    AlertState,
-    Case,
-    DeadlineRow,
-    Filing,
-    Parolee,
-    Representative,
-    must_id,
-)
+from tracker.store.models import Alert, Case, DeadlineRow, Filing, Parolee, Representative, must_id
 from tracker.synthetic import generate, representative_email
 from tracker.synthetic.spread import FAMILY, GIVEN, fake_cases
 

@@ -6,7 +6,6 @@ installed command in a subprocess. Every command that takes `--now` gets one.
 """
 
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import date
@@ -16,11 +15,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.builders import config_copy
 from tracker.cli.main import app as cli_app
 from tracker.cli.uscis import PLAN_FIELDS
 
 from ..cli_support import run_installed, settings_env
-from ..conftest import NOW, ROOT, refused
+from ..conftest import NOW, refused
 from .uscis_support import Filed, World, receipt, uscis_world
 
 WHEN = NOW.isoformat()
@@ -188,8 +188,7 @@ def test_staff_list_and_resolve_notices(world: World) -> None:
 def test_rules_check_names_the_file_and_line_of_a_bad_uscis_pattern(
     world: World, tmp_path: Path
 ) -> None:
-    config = tmp_path / "config"
-    shutil.copytree(ROOT / "config", config)
+    config = config_copy(tmp_path)
     path = config / "uscis.toml"
     lines = path.read_text(encoding="utf-8").splitlines()
     line = lines.index('    "Case Was Denied.*",') + 1

@@ -17,11 +17,11 @@ from tracker.alerts.policy import next_allowed
 from tracker.alerts.render import previews
 from tracker.bootstrap import App
 from tracker.cases.recompute import apply_all
-from tracker.domain.model import Decision
+from tracker.domain.model import AlertState, Decision
 from tracker.jobs.scheduler import Ticker
 from tracker.privacy.person import export_person, person_of
 from tracker.store.db import session_scope
-from tracker.store.models import AlertState, Filing, NoticeKind, must_id
+from tracker.store.models import Filing, NoticeKind, must_id
 from tracker.uscis.errors import CredentialsRejected
 from tracker.uscis.poller import hourly_share
 
@@ -120,7 +120,7 @@ def test_a_denial_flags_the_case_and_tells_the_person_in_their_language(world: W
         text = previews(session, [alert], world.app.composer)[must_id(alert.id)]
     catalog = world.app.composer.catalog
     assert text.startswith("Parole Tracker: ")
-    day = catalog.format_date("es", alert.deadline_date)
+    day = catalog.format_date("es", alert.about_date)
     assert f"El {day}, el estado de su caso" in text
     assert "su Form I-131 fue denegado" in text and text.endswith("your legal representative")
     policy = world.app.composer.policy

@@ -24,16 +24,15 @@ from sqlalchemy import Engine, func, insert, select
 from sqlmodel import col
 
 from tests.fakes.twilio_server import FakeTwilioServer
-from tracker.alerts.compose import DeadlineView
+from tracker.alerts.schedule import DeadlineView
 from tracker.bootstrap import App
-from tracker.domain.model import DeadlineKind, Program, Status
+from tracker.domain.model import AlertState, DeadlineKind, Program, Status
 from tracker.jobs.exclusive import SLACK_FRACTION, claim_name
 from tracker.jobs.scheduler import EVERY_SECONDS
 from tracker.store import blind
 from tracker.store.db import session_scope
 from tracker.store.models import (
     Alert,
-    AlertState,
     Case,
     DeadlineRow,
     JobState,
@@ -125,7 +124,7 @@ def seed(engine: Engine, count: int) -> None:
         alerts = [
             {
                 "case_id": case_id, "parolee_id": parolee_id, "kind": "welcome",
-                "deadline_date": END, "offset_days": 0,
+                "about_date": END, "offset_days": 0,
                 "recipient": phone(n),
                 **blind.index_values(KEYRING, Alert, {"recipient": phone(n)}),
                 "language": "en", "body": None, "segments": 0, "due_at": NOW,

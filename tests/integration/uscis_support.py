@@ -14,10 +14,9 @@ import httpx
 from pydantic import SecretStr
 from sqlmodel import col, select
 
+from tests.builders import FILING_COLUMNS, SMS_COLUMNS, a_case, an_app, import_cases
 from tests.fakes.uscis_server import FakeTime, FakeUscisServer
 from tracker.bootstrap import App
-from tracker.importer.service import ImportOptions, import_file
-from tracker.settings import load_settings
 from tracker.store.db import session_scope
 from tracker.store.models import (
     Alert,
@@ -30,12 +29,7 @@ from tracker.uscis.client import UscisClient
 from tracker.uscis.poller import Poller, PollOutcome
 from tracker.uscis.ratelimit import TokenBucket
 
-from ..conftest import ROOT
-
-HEADER = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,sms_consent,receipt_number,form_type,filed_date\n"
-)
+COLUMNS = (*SMS_COLUMNS, *FILING_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -73,15 +67,22 @@ class World:
 
     def file(self, *cases: Filed, in_uscis: bool = True) -> None:
         """Import the cases, and let the fake USCIS know their receipts (received now)."""
-        lines = [
-            f"{c.ref},Test Person,+120255501{n:02d},{c.language},America/New_York,U4U,UA,"
-            f"2025-09-01,2025-09-01,{c.ends},{c.consent},{c.receipt},{c.form},2026-09-01\n"
+        rows = [
+            a_case(
+                external_id=c.ref,
+                full_name="Test Person",
+                phone=f"+120255501{n:02d}",
+                language=c.language,
+                parole_expiry=c.ends,
+                sms_consent=c.consent,
+                receipt_number=c.receipt,
+                form_type=c.form,
+                filed_date="2026-09-01",
+            )
             for n, c in enumerate(cases)
         ]
         path = self.folder / "cases.csv"
-        path.write_text(HEADER + "".join(lines), encoding="utf-8")
-        options = ImportOptions(actor="test", default_timezone="America/New_York")
-        report = import_file(self.app.engine, path, self.app.policies, self.time.now(), options)
+        report = import_cases(self.app, path, rows, COLUMNS, self.time.now())
         assert report.errors == [], report.errors
         if in_uscis:
             for c in cases:
@@ -130,16 +131,13 @@ def uscis_world(
     time = FakeTime(start)
     uscis = FakeUscisServer(clock=time.now).start()
     http = httpx.Client()
-    app = App(
-        settings=load_settings(
-            database_url=database_url,
-            config_dir=ROOT / "config",
-            uscis_client_id=uscis.client_id,
-            uscis_client_secret=uscis.client_secret,
-            uscis_base_url=uscis.base_url,
-            **settings,
-        ),
-        clock=time,
+    app = an_app(
+        database_url,
+        time,
+        uscis_client_id=uscis.client_id,
+        uscis_client_secret=uscis.client_secret,
+        uscis_base_url=uscis.base_url,
+        **settings,
     )
     try:
         client = client_for(app, http, uscis, time)

@@ -7,7 +7,6 @@ processes as a process manager would, and read what they logged.
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,23 +22,27 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from tests.builders import (
+    PUBLIC,
+    SMS_COLUMNS,
+    a_case,
+    an_app,
+    as_env,
+    config_with,
+    import_options,
+    twilio_settings,
+    write_csv,
+)
 from tests.fakes.loopback import free_port
 from tests.fakes.twilio_server import FakeTwilioServer, RecordedRequest, _Answer
 from tracker.bootstrap import App
-from tracker.clock import FixedClock
-from tracker.importer.service import ImportOptions, import_file
-from tracker.settings import load_settings
+from tracker.importer.service import import_file
 from tracker.store.db import session_scope
 from tracker.store.models import Alert
 
-from ..conftest import NOW, ROOT
+from ..conftest import NOW
 
-PUBLIC = "http://testserver"
 TRACKER = Path(sys.executable).with_name("tracker")
-HEADER = (
-    "external_id,full_name,phone,language,timezone,program,citizenship,arrival_date,"
-    "parole_start,parole_expiry,sms_consent\n"
-)
 NAME = "Test Person"
 # Every wait on a process or on the fake is bounded by these.
 WAIT_TIMEOUT = 60.0
@@ -202,14 +205,11 @@ def import_cases(engine: Engine, app: App, folder: Path, count: int) -> list[str
     """`count` consenting cases, one phone each; each gets one welcome alert due at NOW."""
     phones = [f"+1202555{100 + n:04d}" for n in range(count)]
     rows = [
-        f"K{n:04d},{NAME} {n},{phone},en,America/New_York,U4U,UA,2025-09-01,2025-09-01,"
-        "2027-08-31,yes\n"
+        a_case(external_id=f"K{n:04d}", full_name=f"{NAME} {n}", phone=phone)
         for n, phone in enumerate(phones)
     ]
-    path = folder / "cases.csv"
-    path.write_text(HEADER + "".join(rows), encoding="utf-8")
-    options = ImportOptions(actor="test", default_timezone="America/New_York")
-    report = import_file(engine, path, app.policies, NOW, options)
+    path = write_csv(folder / "cases.csv", rows, SMS_COLUMNS)
+    report = import_file(engine, path, app.policies, NOW, import_options())
     assert report.errors == []
     return phones
 
@@ -230,18 +230,8 @@ def workers(
 ) -> Iterator[Workers]:
     """The app on `database_url` (clock pinned at NOW), a fake Twilio on `twilio_clock`, and
     the environment of `tracker` processes sending through it at `rate_per_second`."""
-    config = folder / "config"
-    shutil.copytree(ROOT / "config", config)
-    reminders = config / "reminders.toml"
-    text, count = re.subn(
-        r"(?m)^rate_per_second = .*$",
-        f"rate_per_second = {rate_per_second}",
-        reminders.read_text(encoding="utf-8"),
-    )
-    assert count == 1
-    reminders.write_text(text, encoding="utf-8")
-    settings = load_settings(database_url=database_url, config_dir=config)
-    app = App(settings=settings, clock=FixedClock(NOW))
+    config = config_with(folder, "reminders.toml", rate_per_second=str(rate_per_second))
+    app = an_app(database_url, config_dir=config)
     # "Twilio" stamps its messages near the dispatcher's instant, as the real one would near
     # the real time: a lookup only counts messages from the attempt on.
     twilio = DrillTwilioServer(clock=twilio_clock)
@@ -255,11 +245,7 @@ def workers(
         "DATABASE_URL": database_url,
         "CONFIG_DIR": str(config),
         "PUBLIC_BASE_URL": PUBLIC,
-        "SMS_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": twilio.account_sid,
-        "TWILIO_AUTH_TOKEN": twilio.auth_token,
-        "TWILIO_FROM_NUMBER": twilio.from_number,
-        "TWILIO_API_BASE_URL": twilio.base_url,
+        **as_env(twilio_settings(twilio)),
     }
     try:
         yield Workers(app, twilio, env, folder)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tracker.alerts.budget import check_texts, longest_texts
-from tracker.alerts.compose import Composer, DeadlineView
+from tracker.alerts.compose import Composer
 from tracker.alerts.message_files import load_catalog
 from tracker.alerts.messages import (
     LANGUAGES,
@@ -20,6 +20,7 @@ from tracker.alerts.messages import (
     placeholders,
 )
 from tracker.alerts.policy import ReminderPolicy, parse_policy
+from tracker.alerts.schedule import DeadlineView
 from tracker.domain.model import DeadlineKind
 from tracker.errors import ConfigError
 from tracker.sms.segments import is_gsm7
