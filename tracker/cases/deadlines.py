@@ -7,7 +7,9 @@ from sqlmodel import Session, col, select
 
 from tracker.alerts.planner import plan_case
 from tracker.alerts.schedule import DeadlineView
+from tracker.domain.appointments import AppointmentStatus
 from tracker.domain.model import (
+    AppointmentFacts,
     CaseFacts,
     Deadline,
     DeadlineChange,
@@ -20,6 +22,7 @@ from tracker.domain.parole import case_end
 from tracker.domain.rules import compute_deadlines
 from tracker.policies import Policies
 from tracker.store.models import (
+    Appointment,
     Case,
     DeadlineRow,
     Filing,
@@ -42,6 +45,11 @@ def case_facts(session: Session, case: Case, parolee: Parolee) -> CaseFacts:
         .order_by(col(ProgramTermination.id))
     ).all()
     filings = session.exec(select(Filing).where(Filing.case_id == case.id)).all()
+    appointments = session.exec(
+        select(Appointment).where(
+            Appointment.case_id == case.id, Appointment.status == AppointmentStatus.SCHEDULED
+        )
+    ).all()
     return CaseFacts(
         program=case.program,
         status=case.status,
@@ -73,6 +81,17 @@ def case_facts(session: Session, case: Case, parolee: Parolee) -> CaseFacts:
             )
             for f in filings
         ),
+        appointments=tuple(appointment_facts(a) for a in appointments),
+    )
+
+
+def appointment_facts(appointment: Appointment) -> AppointmentFacts:
+    """A scheduled appointment, for the rules."""
+    return AppointmentFacts(
+        id=appointment.id or 0,
+        kind=appointment.kind.value,
+        day=appointment.local_start.date(),
+        starts_at=appointment.starts_at,
     )
 
 
@@ -189,6 +208,7 @@ def _new_row(case_id: int, deadline: Deadline, now: datetime) -> dict[str, objec
         "rule_version": deadline.rule_version,
         "citation": deadline.citation,
         "flags": ",".join(deadline.flags),
+        "starts_at": deadline.starts_at,
         "sequence": 0,
         "computed_at": now,
         "changed_at": now,
@@ -205,5 +225,6 @@ def _update(row: DeadlineRow, deadline: Deadline, now: datetime) -> None:
         row.changed_at = now
     row.date, row.act_by, row.citation, row.flags = shown
     row.kind, row.rule_id, row.rule_version = deadline.kind, deadline.rule_id, deadline.rule_version
+    row.starts_at = deadline.starts_at
     row.computed_at = now
     row.cancelled_at = None

@@ -82,6 +82,11 @@ class DeadlineKind(StrEnum):
     PAROLE_FEE_DUE = "parole_fee_due"
     ANNUAL_ASYLUM_FEE_DUE = "annual_asylum_fee_due"
     WORK_PERMIT_RENEW_FROM = "work_permit_renew_from"
+    # Appointments (tracker.domain.appointments): the day of one the person must attend.
+    BIOMETRICS_APPOINTMENT = "biometrics_appointment"
+    USCIS_INTERVIEW = "uscis_interview"
+    COURT_HEARING = "court_hearing"
+    OTHER_APPOINTMENT = "other_appointment"
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,18 @@ class FilingFacts:
     def was_filed(self) -> bool:
         """False for a filing withdrawn or rejected: it satisfies nothing."""
         return self.decision not in (Decision.WITHDRAWN, Decision.REJECTED)
+
+
+@dataclass(frozen=True)
+class AppointmentFacts:
+    """A scheduled appointment, as the rules see it."""
+
+    id: int
+    # An AppointmentKind value.
+    kind: str
+    # The day as the place keeps it, and the instant it starts.
+    day: date
+    starts_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -159,6 +176,8 @@ class CaseFacts:
     terminations: tuple[TerminationFacts, ...] = ()
     birth_date: date | None = None
     parole_fee_due: date | None = None
+    # Only the scheduled ones: one attended, missed or moved asks nothing more.
+    appointments: tuple[AppointmentFacts, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,6 +194,8 @@ class Deadline:
     # Distinguishes several deadlines of one kind (one per TPS window).
     key: str = ""
     flags: tuple[str, ...] = field(default=())
+    # An appointment's instant: its day-of reminder must go before it.
+    starts_at: dt.datetime | None = None
 
     @property
     def slot(self) -> str:

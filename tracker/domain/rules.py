@@ -7,7 +7,8 @@ The rules are data; this module only knows the few formula shapes they use:
 - `anniversary`: N years after a base date, optionally rolled past weekends and holidays;
 - `recorded_date`: a date recorded on the case (work permit expiry, parole fee due date);
 - `tps_window`: the close of a TPS registration window listed in the same file;
-- `annual_fee`: the yearly fee of a pending application (the annual asylum fee).
+- `annual_fee`: the yearly fee of a pending application (the annual asylum fee);
+- `appointment`: the day of each scheduled appointment of the rule's kind.
 """
 
 from collections.abc import Iterable, Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
+from tracker.domain.appointments import DEADLINE_KINDS, AppointmentKind
 from tracker.domain.calendar import (
     add_years,
     business_day_before,
@@ -35,7 +37,15 @@ from tracker.domain.model import (
 from tracker.domain.parole import case_end, current_grant, first_admission, stay_began
 
 FilingState = Literal["filed", "pending", "approved"]
-FORMULAS = ("end_offset", "accrual", "anniversary", "recorded_date", "tps_window", "annual_fee")
+FORMULAS = (
+    "end_offset",
+    "accrual",
+    "anniversary",
+    "recorded_date",
+    "tps_window",
+    "annual_fee",
+    "appointment",
+)
 ANNIVERSARY_BASES = ("arrival", "parole_start")
 RECORDED_FIELDS = ("work_permit_expiry", "parole_fee_due")
 REGISTRATIONS = ("initial", "re-registration")
@@ -194,6 +204,8 @@ def _apply(rule: Rule, facts: CaseFacts, end: date, ruleset: RuleSet) -> list[De
         return _tps_deadlines(rule, facts, ruleset)
     if rule.formula == "annual_fee":
         return _annual_fee_deadlines(rule, facts, ruleset)
+    if rule.formula == "appointment":
+        return _appointment_deadlines(rule, facts)
     if rule.formula == "end_offset":
         day = end + timedelta(days=rule.date_offset_days)
         act_by = end + timedelta(days=rule.act_by_offset_days)
@@ -323,6 +335,16 @@ def _annual_fee_deadlines(rule: Rule, facts: CaseFacts, ruleset: RuleSet) -> lis
                 _deadline(rule, due, due, key=key, citation=_fee_citation(rule, ruleset, due.year))
             )
     return found
+
+
+def _appointment_deadlines(rule: Rule, facts: CaseFacts) -> list[Deadline]:
+    """One deadline per scheduled appointment of the rule's kind, on its local day; the
+    slot carries the appointment's id, so a reschedule is a new deadline."""
+    return [
+        replace(_deadline(rule, a.day, a.day, key=str(a.id)), starts_at=a.starts_at)
+        for a in facts.appointments
+        if DEADLINE_KINDS[AppointmentKind(a.kind)] == rule.kind
+    ]
 
 
 def _fee_citation(rule: Rule, ruleset: RuleSet, year: int) -> str:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from tracker.domain.appointments import APPOINTMENT_DEADLINES
 from tracker.domain.calendar import holiday_calendar
 from tracker.domain.model import DeadlineKind, Form, Program, Status
 from tracker.domain.rules import (
@@ -119,6 +120,8 @@ def _parse_rule(raw: dict[str, Any], index: int, where: TomlLocator) -> Rule:
         raise where.error(*at, "formula", f"an {formula} rule needs date_offset_days")
     if formula == "accrual" and min(rule.date_offset_days, rule.act_by_offset_days) < 1:
         raise where.error(*at, "date_offset_days", "an accrual rule counts days from 1")
+    if formula == "appointment" and rule.kind not in APPOINTMENT_DEADLINES:
+        raise where.error(*at, "kind", "an appointment rule needs an appointment kind")
     if formula == "annual_fee" and rule.form is None:
         raise where.error(*at, "formula", "an annual_fee rule needs the form it charges")
     return rule

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from tracker.domain.appointments import AppointmentKind, AppointmentStatus
 from tracker.domain.model import (
     AlertState,
     DeadlineKind,
@@ -256,9 +257,54 @@ class DeadlineRow(SQLModel, table=True):
     flags: str = Field(default="", max_length=200)
     # Raised whenever the date moves, so calendars replace the old event.
     sequence: int = 0
+    # An appointment's instant (its day-of reminder goes before it); None otherwise.
+    starts_at: datetime | None = instant(default=None, nullable=True)
     computed_at: datetime = instant()
     changed_at: datetime = instant()
     cancelled_at: datetime | None = instant(default=None, nullable=True)
+
+
+class Appointment(SQLModel, table=True):
+    """Something the person must attend (tracker.domain.appointments), at a local time in
+    the zone of its place. A reschedule keeps this row as `rescheduled`, linked to the new
+    one; `sequence` rises with every change a calendar shows."""
+
+    __table_args__ = (sa.Index("ix_appointment_status_start", "status", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="parole_case.id", index=True)
+    kind: AppointmentKind = Field(sa_type=enum_type(AppointmentKind))
+    # As the notice prints it, and the IANA zone of the place; `starts_at` is the instant.
+    local_start: datetime = Field(sa_type=sa.DateTime(timezone=False))
+    zone: str = Field(max_length=64)
+    starts_at: datetime = instant()
+    duration_minutes: int | None = None
+    place: str = Field(max_length=120)
+    # The notice it came from (such as I-797C) and its date.
+    source_notice: str | None = Field(default=None, max_length=60)
+    source_date: date | None = None
+    status: AppointmentStatus = Field(sa_type=enum_type(AppointmentStatus))
+    replaced_by_id: int | None = Field(default=None, foreign_key="appointment.id")
+    sequence: int = 0
+    created_at: datetime = instant()
+    created_by: str = Field(max_length=200)
+    updated_at: datetime = instant()
+
+
+class AppointmentChange(SQLModel, table=True):
+    """One step of an appointment's status history: who, when, why."""
+
+    __tablename__ = "appointment_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    appointment_id: int = Field(foreign_key="appointment.id", index=True)
+    from_status: AppointmentStatus | None = Field(
+        default=None, sa_type=enum_type(AppointmentStatus), nullable=True
+    )
+    to_status: AppointmentStatus = Field(sa_type=enum_type(AppointmentStatus))
+    changed_at: datetime = instant()
+    actor: str = Field(max_length=200)
+    reason: str = Field(default="", max_length=500)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -290,6 +336,7 @@ class Alert(SQLModel, table=True):
             "about_date",
             "offset_days",
             "recipient_index",
+            "deadline_slot",
             name="uq_alert_key",
         ),
         sa.Index("ix_alert_state_due", "state", "due_at"),
@@ -308,8 +355,10 @@ class Alert(SQLModel, table=True):
     parolee_id: int = Field(foreign_key="parolee.id", index=True)
     # A deadline kind for reminders; `welcome`, `date_changed` or a USCIS text otherwise.
     kind: str = Field(max_length=40)
-    # A reminder's deadline (its slot); None for other messages.
-    deadline_slot: str | None = Field(default=None, max_length=80)
+    # The deadline a message is about (its slot): a reminder's, or the new appointment of
+    # an "appointment moved"; "" for the others. Part of the key: two appointments of one
+    # kind on one day get a reminder each.
+    deadline_slot: str = Field(default="", max_length=80)
     # The date the message is about: a reminder's act-by date; the end of parole for a
     # welcome or a date change; the day a USCIS decision was seen.
     about_date: dt.date
