@@ -50,7 +50,8 @@ instants = st.integers(0, 120 * 24 * 60).map(lambda minutes: START + timedelta(m
 def stored(wanted: list[Wanted], at: datetime) -> list[Held]:
     """What the outbox holds once a plan's new messages are written at `at`."""
     return [
-        Held(w.kind, w.about, w.offset, w.recipient, AlertState.PLANNED, w.due, at) for w in wanted
+        Held(w.kind, w.about, w.offset, w.recipient, AlertState.PLANNED, w.due, at, w.slot)
+        for w in wanted
     ]
 
 
@@ -61,7 +62,7 @@ def applied(held: list[Held], result: Plan, at: datetime) -> list[Held]:
     dues = {i: w.due for i, w in result.replan}
     kept = [
         Held(h.kind, h.about, h.offset, h.recipient, states.get(i, h.state),
-             dues.get(i, h.due) if h.due > at else h.due, h.created_at)
+             dues.get(i, h.due) if h.due > at else h.due, h.created_at, h.slot)
         for i, h in enumerate(held)
     ]  # fmt: skip
     return kept + stored(result.add, at)

@@ -11,18 +11,24 @@ and segments, and a text with a link to anywhere but PUBLIC_BASE_URL's host.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
-from tracker.alerts.compose import POSSIBLE_NOTES, WATCH, Composer
+from tracker.alerts.compose import POSSIBLE_NOTES, WATCH, AppointmentAt, Composer
 from tracker.alerts.links import foreign_links
 from tracker.alerts.messages import MESSAGE_KEYS, ChangeItem, DateItem, LanguageFile
 from tracker.alerts.schedule import DeadlineView
+from tracker.domain.appointments import APPOINTMENT_DEADLINES, PLACE_MAX
 from tracker.domain.model import DeadlineKind, Form
 from tracker.errors import ConfigError
 from tracker.sms.segments import is_gsm7
 
 # Day 28 of every month: the longest date of the year is among them.
 _DATES = [date(2026, month, 28) for month in range(1, 13)]
+# The longest appointment: a full place, and a time that names its zone (AKST: the
+# person's clock in New York reads another hour) at two-digit hours.
+_LONGEST_PLACE = "W" * PLACE_MAX
+_PLACE_ZONE, _PERSON_ZONE = "America/Anchorage", "America/New_York"
+_LONGEST_TIME = time(12, 45)
 
 
 @dataclass(frozen=True)
@@ -92,9 +98,19 @@ def _renderings(composer: Composer, language: str, contact: str) -> Iterator[tup
     day = _longest_date(file)
     furthest = max((max(days) for days in composer.policy.offsets.values() if days), default=0)
     days = max(range(furthest + 1), key=lambda n: len(file.days_phrase(n)))
+    at = AppointmentAt(
+        datetime.combine(day, _LONGEST_TIME), _PLACE_ZONE, _LONGEST_PLACE, _PERSON_ZONE
+    )
     for kind in DeadlineKind:
         view = DeadlineView(kind, day, kind.value)
         on = date.fromordinal(day.toordinal() - days)
+        if kind in APPOINTMENT_DEADLINES:
+            yield (
+                f"reminder.{kind.value}",
+                composer.appointment(language, view, at, contact, on),
+                False,
+            )
+            continue
         text = composer.reminder(language, view, contact, on)
         yield f"reminder.{kind.value}", text, False
         notes = POSSIBLE_NOTES.get(kind, ())
@@ -116,6 +132,8 @@ def _renderings(composer: Composer, language: str, contact: str) -> Iterator[tup
     form = max((form.value for form in Form), key=len)
     for key in ("uscis.denied", "uscis.rejected"):
         yield key, composer.uscis_decision(language, key, form, day, contact), False
+    longest = max(APPOINTMENT_DEADLINES, key=lambda kind: len(file.labels[kind.value]))
+    yield "appointment.moved", composer.appointment_moved(language, longest, at, contact), False
     # A language keyword is confirmed in the language chosen, naming itself; English (the
     # fallback) may name any of them.
     codes = composer.catalog.languages if language == "en" else (language,)

@@ -6,11 +6,15 @@ goes, and passes the local date it arrives on, so "in 10 days" is true on arriva
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_time
 
 from tracker.alerts.messages import Catalog, ChangeItem, DateItem, Value
 from tracker.alerts.policy import ReminderPolicy
 from tracker.alerts.schedule import DeadlineView
+from tracker.domain.appointments import APPOINTMENT_DEADLINES
 from tracker.domain.holds import held_by
 from tracker.domain.model import DeadlineKind
 from tracker.domain.rules import WORK_INCIDENT_TO_PAROLE
@@ -41,12 +45,38 @@ POSSIBLE_NOTES: dict[DeadlineKind, tuple[str, ...]] = {
 SENTENCE_ENDS = (".", "!", "?", "\u06d4")
 # Which budget (reminders.toml [segment_budgets]) each text is held to.
 LISTS = ("welcome", "date_changed")
+APPOINTMENT_TEXTS = frozenset(
+    {"appointment.moved", *(f"reminder.{kind.value}" for kind in APPOINTMENT_DEADLINES)}
+)
+# Babel writes "9:30 AM" with a narrow no-break space, which is not GSM-7.
+_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
+
+
+@dataclass(frozen=True)
+class AppointmentAt:
+    """When and where an appointment is, as its text gives it."""
+
+    # The local time as the place keeps it (naive), and the place's zone.
+    local_start: datetime
+    zone: str
+    place: str
+    # The person's zone: when its clock differs from the place's, the time names its zone.
+    person_zone: str
+
+    def zone_name(self) -> str | None:
+        """The place's zone abbreviation (CST), when the person's clock reads otherwise."""
+        at = self.local_start.replace(tzinfo=ZoneInfo(self.zone))
+        if at.utcoffset() == at.astimezone(ZoneInfo(self.person_zone)).utcoffset():
+            return None
+        return at.tzname()
 
 
 def budget_kind(key: str, with_notes: bool = False) -> str:
     """The `[segment_budgets]` entry a text of `key` is held to."""
     if key == "reply.dates":
         return "dates"
+    if key in APPOINTMENT_TEXTS:
+        return "appointment"
     if key in LISTS:
         return "list"
     return "with_notes" if with_notes else "text"
@@ -82,6 +112,43 @@ class Composer:
         if held_by(deadline.flags):
             notes.append(HOLD_NOTE)
         return self.with_notes(language, text, notes)
+
+    def appointment(
+        self, language: str, deadline: DeadlineView, at: AppointmentAt, contact: str, on: date
+    ) -> str:
+        """A reminder of an appointment as it reads on `on` (the person's local date):
+        its day, time as the place keeps it, and place."""
+        key = f"reminder.{deadline.kind.value}"
+        day = at.local_start.date()
+        time_text = self.time_of(language, at)
+        days = (day - on).days
+        return self._render(
+            language, key, contact, date=day, days=days, time=time_text, place=at.place
+        )
+
+    def appointment_moved(
+        self, language: str, kind: DeadlineKind, at: AppointmentAt, contact: str
+    ) -> str:
+        """The one text of a rescheduled appointment: its new day, time and place."""
+        label = self.catalog.label(language, kind)
+        day, time_text = at.local_start.date(), self.time_of(language, at)
+        return self._render(
+            language,
+            "appointment.moved",
+            contact,
+            label=label,
+            date=day,
+            time=time_text,
+            place=at.place,
+        )
+
+    def time_of(self, language: str, at: AppointmentAt) -> str:
+        """The time of day in the language's own way, with the place's zone when the
+        person's clock reads another hour."""
+        locale = self.catalog.babel_locale(language)
+        text = format_time(at.local_start.time(), "short", locale=locale).translate(_SPACES)
+        zone = at.zone_name()
+        return f"{text} {zone}" if zone else text
 
     def with_notes(self, language: str, text: str, notes: Sequence[str]) -> str:
         """`text` followed by each note, as new sentences."""

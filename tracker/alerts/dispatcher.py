@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 from tracker.alerts.compose import Composer
 from tracker.alerts.consent import stop_texting
 from tracker.alerts.planner import can_text
-from tracker.alerts.policy import ReminderPolicy, local_date, next_allowed
+from tracker.alerts.policy import ReminderPolicy, local_date, next_allowed, too_late
 from tracker.alerts.render import Rendered, current_deadline, render_alert
 from tracker.clock import Clock
 from tracker.domain.model import AlertState
@@ -285,7 +285,7 @@ class Dispatcher:
             return AlertState.CANCELLED, "the person's data was erased"
         if not can_text(parolee) or parolee.phone != alert.recipient:
             return AlertState.SUPPRESSED, "no SMS consent, opted out, or the number changed"
-        if alert.deadline_slot is None:
+        if not alert.deadline_slot:
             return None
         deadline = current_deadline(session, alert.case_id, alert.deadline_slot)
         if deadline is None:
@@ -294,6 +294,8 @@ class Dispatcher:
             return AlertState.CANCELLED, "the date moved"
         if deadline.act_by < local_date(now, parolee.timezone):
             return AlertState.SUPPRESSED, "the deadline has passed"
+        if too_late(now, deadline.starts_at, self.policy):
+            return AlertState.SUPPRESSED, "too close to the appointment's start"
         newer = session.exec(
             select(Alert.id).where(
                 Alert.case_id == alert.case_id,

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from tracker.alerts.compose import Composer
 from tracker.alerts.languages import english_instead, sending_language
 from tracker.alerts.planner import can_text
-from tracker.alerts.policy import local_date, reminder_due
-from tracker.alerts.render import contact_for, render_alert
+from tracker.alerts.policy import local_date, reminder_due, too_late
+from tracker.alerts.render import appointment_at, contact_for, render_alert
 from tracker.alerts.schedule import STANDING, DeadlineView
+from tracker.domain.appointments import APPOINTMENT_DEADLINES
 from tracker.domain.model import AlertState
 from tracker.store.db import session_scope
 from tracker.store.models import Alert, Case, DeadlineRow, Parolee
@@ -55,19 +56,19 @@ def forecast(engine: Engine, composer: Composer, now: datetime, days: int) -> li
         for deadline, case, parolee in session.exec(query):
             if not can_text(parolee) or not policy.reminds(deadline.kind, case.status):
                 continue
-            view = DeadlineView.of_row(deadline)
             contact = contact_for(session, case, composer)
             language = sending_language(parolee.language, english)
             for offset in policy.offsets[deadline.kind]:
-                due = reminder_due(deadline.act_by, offset, parolee.timezone, policy)
+                due = reminder_due(deadline.act_by, offset, parolee.timezone, policy, deadline.kind)
                 day = local_date(due, "UTC")
-                if day in per_day and due >= now:
+                if day in per_day and due >= now and not too_late(due, deadline.starts_at, policy):
                     on = local_date(due, parolee.timezone)
-                    _add(per_day[day], composer, composer.reminder(language, view, contact, on))
+                    body = _reminder(session, composer, deadline, parolee, language, contact, on)
+                    if body is not None:
+                        _add(per_day[day], composer, body)
         others = session.exec(
             select(Alert).where(
                 Alert.state == AlertState.PLANNED,
-                col(Alert.deadline_slot).is_(None),
                 col(Alert.kind).in_(STANDING),
             )
         ).all()
@@ -78,6 +79,23 @@ def forecast(engine: Engine, composer: Composer, now: datetime, days: int) -> li
             if rendered is not None:
                 _add(per_day[day], composer, rendered.body)
     return list(per_day.values())
+
+
+def _reminder(
+    session: Session,
+    composer: Composer,
+    deadline: DeadlineRow,
+    parolee: Parolee,
+    language: str,
+    contact: str,
+    on: date,
+) -> str | None:
+    """A reminder's text as it will go on `on`; an appointment's needs its time and place."""
+    view = DeadlineView.of_row(deadline)
+    if deadline.kind not in APPOINTMENT_DEADLINES:
+        return composer.reminder(language, view, contact, on)
+    at = appointment_at(session, deadline.case_id, deadline.slot, parolee.timezone)
+    return composer.appointment(language, view, at, contact, on) if at else None
 
 
 def _add(day: DayForecast, composer: Composer, body: str) -> None:

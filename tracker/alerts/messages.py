@@ -20,6 +20,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import format_date
 
+from tracker.domain.appointments import APPOINTMENT_DEADLINES
 from tracker.domain.model import DeadlineKind
 
 REFERENCE = "en"
@@ -51,6 +52,8 @@ MESSAGE_KEYS = frozenset(
         # tracker.uscis.actions).
         "uscis.denied",
         "uscis.rejected",
+        # An appointment rescheduled: its new time and place (tracker.cases.edit).
+        "appointment.moved",
     }
 )
 KEYWORD_INTENTS = ("stop", "start", "help", "dates")
@@ -71,8 +74,14 @@ LINE_FORMATS = {
     "change_line": frozenset({"label", "date", "old_date"}),
 }
 
-PLACEHOLDERS = frozenset({"org", "contact", "date", "days", "dates", "changes", "language", "form"})
+PLACEHOLDERS = frozenset(
+    {"org", "contact", "date", "days", "dates", "changes", "language", "form", "time", "place"}
+    | {"label"}
+)
 _ABOUT_A_DATE = frozenset({"org", "contact", "date", "days"})
+# An appointment's reminder also gives its time, as the place keeps it, and its place.
+_ABOUT_AN_APPOINTMENT = _ABOUT_A_DATE | {"time", "place"}
+APPOINTMENT_REMINDERS = frozenset(f"reminder.{kind.value}" for kind in APPOINTMENT_DEADLINES)
 _PLAIN = frozenset({"org", "contact"})
 # What the composer supplies for each key (tracker.alerts.compose): a text may use no other.
 _PLACEHOLDERS_BY_KEY = {
@@ -84,10 +93,17 @@ _PLACEHOLDERS_BY_KEY = {
     # {form}: the USCIS form, such as I-131; {date}: the day its status said so.
     "uscis.denied": _PLAIN | {"form", "date"},
     "uscis.rejected": _PLAIN | {"form", "date"},
+    # {label}: the appointment's kind, as [labels] names it.
+    "appointment.moved": _PLAIN | {"label", "date", "time", "place"},
 }
 # Placeholders every text of a key must use: a reminder names its date and how far it is,
 # a list its items.
-REQUIRED = {"welcome": {"dates"}, "date_changed": {"changes"}, "reply.dates": {"dates"}}
+REQUIRED = {
+    "welcome": {"dates"},
+    "date_changed": {"changes"},
+    "reply.dates": {"dates"},
+    "appointment.moved": {"label", "date", "time", "place"},
+}
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,8 @@ def allowed_placeholders(key: str) -> frozenset[str]:
     """The values a caller supplies when rendering `key`."""
     if key.startswith("note."):
         return frozenset()  # a sentence added to a reminder as it is
+    if key in APPOINTMENT_REMINDERS:
+        return _ABOUT_AN_APPOINTMENT
     if key.startswith("reminder."):
         return _ABOUT_A_DATE
     if key in _PLACEHOLDERS_BY_KEY:
@@ -125,6 +143,8 @@ def required_placeholders(key: str) -> frozenset[str]:
     """The values every translation of `key` must show."""
     if key.startswith("note."):
         return frozenset()  # a sentence added to a reminder, which names the org
+    if key in APPOINTMENT_REMINDERS:
+        return frozenset({"org", "date", "days", "time", "place"})
     if key.startswith("reminder."):
         return frozenset({"org", "date", "days"})
     return frozenset({"org", *REQUIRED.get(key, ())})

@@ -69,6 +69,7 @@ def held_of(alert: Alert) -> Held:
         alert.state,
         alert.due_at,
         alert.created_at,
+        alert.deadline_slot,
     )
 
 

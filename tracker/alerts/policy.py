@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tracker.domain.appointments import APPOINTMENT_DEADLINES
 from tracker.domain.model import DeadlineKind, Status
 from tracker.domain.toml_locator import TomlLocator, parse_toml
 from tracker.sms.segments import is_gsm7
@@ -15,7 +16,7 @@ from tracker.sms.segments import is_gsm7
 # Twilio takes a body of at most 1,600 characters: 10 GSM-7 segments, 23 UCS-2 ones.
 MAX_SEGMENTS = {"gsm7": 10, "ucs2": 23}
 # The kinds of text with a budget of their own (`[segment_budgets]` in reminders.toml).
-BUDGETS = ("text", "with_notes", "list", "dates")
+BUDGETS = ("text", "with_notes", "list", "dates", "appointment")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ KEYS = {
     "retry_base_seconds", "lease_seconds", "segment_budgets", "contact_chars",
     "cost_per_segment_usd",
     "offsets", "suppressed_in_status", "plan_horizon_days", "catch_up_days",
+    "appointment_day_of_time", "appointment_lead_minutes",
 }  # fmt: skip
 
 
@@ -58,17 +60,38 @@ class ReminderPolicy:
     catch_up_days: int
     offsets: dict[DeadlineKind, tuple[int, ...]]
     suppressed_in_status: dict[Status, frozenset[DeadlineKind]]
+    # An appointment's reminder on its own day goes at this local time, and only if it
+    # arrives this long before the appointment starts.
+    appointment_day_of_time: time = time(9, 0)
+    appointment_lead_minutes: int = 60
 
     def reminds(self, kind: DeadlineKind, status: Status) -> bool:
         """True if deadlines of `kind` get reminders while a case is in `status`."""
         return kind in self.offsets and kind not in self.suppressed_in_status.get(status, ())
 
 
-def reminder_due(act_by: date, offset_days: int, zone: str, policy: ReminderPolicy) -> datetime:
-    """The instant a reminder `offset_days` before `act_by` is due: send time, local."""
+def reminder_due(
+    act_by: date,
+    offset_days: int,
+    zone: str,
+    policy: ReminderPolicy,
+    kind: DeadlineKind | None = None,
+) -> datetime:
+    """The instant a reminder `offset_days` before `act_by` is due: send time, local; for
+    an appointment on its own day, the morning time."""
     local_day = act_by - timedelta(days=offset_days)
-    # zoneinfo resolves DST for us; 10:00 is never inside a U.S. clock change (02:00).
-    return datetime.combine(local_day, policy.send_time, ZoneInfo(zone))
+    at = policy.send_time
+    if kind in APPOINTMENT_DEADLINES and offset_days == 0:
+        at = policy.appointment_day_of_time
+    # zoneinfo resolves DST for us; 09:00 or 10:00 is never inside a U.S. clock change.
+    return datetime.combine(local_day, at, ZoneInfo(zone))
+
+
+def too_late(due: datetime, starts_at: datetime | None, policy: ReminderPolicy) -> bool:
+    """True for a reminder of an appointment that would not arrive
+    `appointment_lead_minutes` before it starts: it is not sent."""
+    lead = timedelta(minutes=policy.appointment_lead_minutes)
+    return starts_at is not None and due > starts_at - lead
 
 
 def next_allowed(instant: datetime, zone: str, policy: ReminderPolicy) -> datetime:
@@ -105,9 +128,14 @@ def parse_policy(text: str, source: str) -> ReminderPolicy:
         catch_up_days=int(_number(data, "catch_up_days", where, whole=True)),
         offsets=_offsets(data["offsets"], where),
         suppressed_in_status=_suppressed(data["suppressed_in_status"], where),
+        appointment_day_of_time=_time(data, "appointment_day_of_time", where),
+        appointment_lead_minutes=int(
+            _number(data, "appointment_lead_minutes", where, whole=True, minimum=0)
+        ),
     )
-    if not policy.window_start <= policy.send_time < policy.window_end:
-        raise where.error(None, None, "send_time", "must fall inside window_start..window_end")
+    for key in ("send_time", "appointment_day_of_time"):
+        if not policy.window_start <= getattr(policy, key) < policy.window_end:
+            raise where.error(None, None, key, "must fall inside window_start..window_end")
     return policy
 
 

@@ -15,19 +15,21 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tracker.alerts.compose import Composer
+from tracker.alerts.compose import AppointmentAt, Composer
 from tracker.alerts.languages import english_instead, sending_language
 from tracker.alerts.messages import ChangeItem
 from tracker.alerts.policy import local_date
 from tracker.alerts.schedule import (
+    APPOINTMENT_MOVED,
     DATE_CHANGED,
     USCIS_DENIED,
     USCIS_REJECTED,
     WELCOME,
     DeadlineView,
 )
+from tracker.domain.appointments import APPOINTMENT_DEADLINES, AppointmentStatus, appointment_id_of
 from tracker.domain.model import AlertState, DeadlineChange
-from tracker.store.models import Alert, Case, DeadlineRow, Parolee, Representative
+from tracker.store.models import Alert, Appointment, Case, DeadlineRow, Parolee, Representative
 
 # A USCIS decision the person must hear about (tracker.uscis.actions), and its text.
 USCIS_TEXTS = {USCIS_DENIED: "uscis.denied", USCIS_REJECTED: "uscis.rejected"}
@@ -126,14 +128,20 @@ def render_alert(
     language = sending_language(parolee.language, english_instead(session))
     today = local_date(at, parolee.timezone)
     contact = contact_for(session, case, composer)
-    body = _body(session, alert, composer, language, today, contact)
+    body = _body(session, alert, composer, language, today, contact, parolee.timezone)
     if body is None:
         return None
     return Rendered(body, language, composer.segments(body))
 
 
 def _body(
-    session: Session, alert: Alert, composer: Composer, language: str, today: date, contact: str
+    session: Session,
+    alert: Alert,
+    composer: Composer,
+    language: str,
+    today: date,
+    contact: str,
+    zone: str,
 ) -> str | None:
     if alert.kind == WELCOME:
         ahead = upcoming(session, [alert.case_id], today)
@@ -149,7 +157,26 @@ def _body(
     row = current_deadline(session, alert.case_id, alert.deadline_slot)
     if row is None or row.act_by != alert.about_date:
         return None
+    if alert.kind == APPOINTMENT_MOVED or row.kind in APPOINTMENT_DEADLINES:
+        at = appointment_at(session, alert.case_id, row.slot, zone)
+        if at is None:
+            return None
+        if alert.kind == APPOINTMENT_MOVED:
+            return composer.appointment_moved(language, row.kind, at, contact)
+        return composer.appointment(language, DeadlineView.of_row(row), at, contact, today)
     return composer.reminder(language, DeadlineView.of_row(row), contact, today)
+
+
+def appointment_at(
+    session: Session, case_id: int, slot: str, person_zone: str
+) -> AppointmentAt | None:
+    """When and where the scheduled appointment of deadline `slot` is; None if the slot
+    is no appointment's or it is no longer scheduled."""
+    appointment_id = appointment_id_of(slot)
+    row = session.get(Appointment, appointment_id) if appointment_id is not None else None
+    if row is None or row.case_id != case_id or row.status != AppointmentStatus.SCHEDULED:
+        return None
+    return AppointmentAt(row.local_start, row.zone, row.place, person_zone)
 
 
 def _changes(session: Session, alert: Alert, today: date) -> list[ChangeItem]:
@@ -165,9 +192,9 @@ def _changes(session: Session, alert: Alert, today: date) -> list[ChangeItem]:
     return items
 
 
-def current_deadline(session: Session, case_id: int, slot: str | None) -> DeadlineRow | None:
-    """The case's deadline in `slot` as it stands, None if it went away."""
-    if slot is None:
+def current_deadline(session: Session, case_id: int, slot: str) -> DeadlineRow | None:
+    """The case's deadline in `slot` as it stands, None if it went away (or "" is given)."""
+    if not slot:
         return None
     row = session.exec(
         select(DeadlineRow).where(DeadlineRow.case_id == case_id, DeadlineRow.slot == slot)

@@ -12,8 +12,10 @@ would have.
   time, and only while the deadline is ahead.
 - A case with no stored messages gets one welcome instead of the reminders it missed.
 - A moved date gets one "date changed" message; a second move before it goes joins it.
-- Welcome, date-changed and USCIS messages stand once planned; reminders follow the
-  deadlines.
+- Welcome, date-changed, "appointment moved" and USCIS messages stand once planned;
+  reminders follow the deadlines.
+- An appointment's reminders stop an hour (the policy's lead) before it starts; one moved
+  gets its "appointment moved" message instead of the reminders it missed.
 """
 
 from collections.abc import Sequence
@@ -21,18 +23,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from tracker.alerts.policy import ReminderPolicy, local_date, next_allowed, reminder_due
+from tracker.alerts.policy import (
+    ReminderPolicy,
+    local_date,
+    next_allowed,
+    reminder_due,
+    too_late,
+)
 from tracker.domain.model import AlertState, Deadline, DeadlineKind, Status
 
 WELCOME = "welcome"
 DATE_CHANGED = "date_changed"
 USCIS_DENIED = "uscis_denied"
 USCIS_REJECTED = "uscis_rejected"
+# An appointment was rescheduled: about its new one (slot and day).
+APPOINTMENT_MOVED = "appointment_moved"
 # Messages about an event rather than a deadline: once planned they stand, whatever
 # happens to the deadlines (consent withdrawn still cancels them).
-STANDING = (WELCOME, DATE_CHANGED, USCIS_DENIED, USCIS_REJECTED)
-# A message's key: kind, the date it is about, offset in days, recipient.
-Key = tuple[str, date, int, str]
+STANDING = (WELCOME, DATE_CHANGED, USCIS_DENIED, USCIS_REJECTED, APPOINTMENT_MOVED)
+# A message's key: kind, the date it is about, offset in days, recipient, deadline slot.
+Key = tuple[str, date, int, str, str]
 
 
 class _DeadlineLike(Protocol):
@@ -40,6 +50,7 @@ class _DeadlineLike(Protocol):
     act_by: date
     slot: str
     flags: str
+    starts_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -50,16 +61,21 @@ class DeadlineView:
     act_by: date
     slot: str
     flags: tuple[str, ...] = ()
+    # An appointment's instant.
+    starts_at: datetime | None = None
 
     @classmethod
     def of_row(cls, row: _DeadlineLike) -> "DeadlineView":
         """A stored deadline (its flags are one comma-separated column)."""
-        return cls(row.kind, row.act_by, row.slot, tuple(f for f in row.flags.split(",") if f))
+        flags = tuple(f for f in row.flags.split(",") if f)
+        return cls(row.kind, row.act_by, row.slot, flags, row.starts_at)
 
     @classmethod
     def of(cls, deadline: Deadline) -> "DeadlineView":
         """A deadline the rules just computed."""
-        return cls(deadline.kind, deadline.act_by, deadline.slot, deadline.flags)
+        return cls(
+            deadline.kind, deadline.act_by, deadline.slot, deadline.flags, deadline.starts_at
+        )
 
 
 @dataclass(frozen=True)
@@ -74,11 +90,12 @@ class Wanted:
     offset: int
     due: datetime
     recipient: str
-    slot: str | None = None
+    # The deadline it is about; "" for a message about none.
+    slot: str = ""
 
     @property
     def key(self) -> Key:
-        return self.kind, self.about, self.offset, self.recipient
+        return self.kind, self.about, self.offset, self.recipient, self.slot
 
 
 @dataclass(frozen=True)
@@ -92,10 +109,11 @@ class Held:
     state: AlertState
     due: datetime
     created_at: datetime
+    slot: str = ""
 
     @property
     def key(self) -> Key:
-        return self.kind, self.about, self.offset, self.recipient
+        return self.kind, self.about, self.offset, self.recipient, self.slot
 
 
 @dataclass(frozen=True)
@@ -142,7 +160,9 @@ def plan(
     # covers them. Later ones missed (downtime) are caught up.
     since = min((h.created_at for h in held), default=now)
     upcoming = [d for d in case.deadlines if d.act_by >= local_date(now, case.zone)]
-    wanted, stale = reminders_of(upcoming, case, policy, now, since)
+    # A moved appointment's message gives the new time: no catch-up reminder besides it.
+    told = {h.slot for h in held if h.kind == APPOINTMENT_MOVED}
+    wanted, stale = reminders_of(upcoming, case, policy, now, since, told)
     soon = next_allowed(now, case.zone, policy)
     if upcoming and not held:
         wanted.append(Wanted(WELCOME, case.end, 0, soon, case.recipient))
@@ -181,10 +201,12 @@ def reminders_of(
     policy: ReminderPolicy,
     now: datetime,
     since: datetime,
+    told: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[list[Wanted], set[Key]]:
     """The reminders of `deadlines` due from now to the horizon, plus the newest one of each
-    deadline that passed since `since` (due at the next allowed time); and the keys of the
-    older passed ones, which it replaces."""
+    deadline that passed since `since` (due at the next allowed time) unless its slot is
+    in `told`; and the keys of the older passed ones, which it replaces. An appointment's
+    reminder that would come too close to its start is left out."""
     horizon = now + timedelta(days=policy.plan_horizon_days)
     zone, to = case.zone, case.recipient
     wanted: list[Wanted] = []
@@ -194,7 +216,9 @@ def reminders_of(
             continue
         passed = []
         for offset in policy.offsets[deadline.kind]:
-            due = reminder_due(deadline.act_by, offset, zone, policy)
+            due = reminder_due(deadline.act_by, offset, zone, policy, deadline.kind)
+            if too_late(due, deadline.starts_at, policy):
+                continue
             if now <= due <= horizon:
                 wanted.append(_reminder(deadline, offset, due, to))
             elif since <= due < now:
@@ -202,8 +226,12 @@ def reminders_of(
         # Offsets run from far to near: the last one passed is the newest.
         if passed:
             newest, older = passed[-1], passed[:-1]
-            wanted.append(_reminder(deadline, newest, next_allowed(now, zone, policy), to))
-            stale |= {(deadline.kind.value, deadline.act_by, o, to) for o in older}
+            catch_up = next_allowed(now, zone, policy)
+            if deadline.slot not in told and not too_late(catch_up, deadline.starts_at, policy):
+                wanted.append(_reminder(deadline, newest, catch_up, to))
+            else:
+                older = passed
+            stale |= {(deadline.kind.value, deadline.act_by, o, to, deadline.slot) for o in older}
     return wanted, stale
 
 

@@ -80,7 +80,7 @@ class Window:
             if self.after is None:
                 return True
             for offset in policy.offsets[kind]:
-                when = reminder_due(act_by, offset, zone, policy)
+                when = reminder_due(act_by, offset, zone, policy, kind)
                 if self.after < when <= self.horizon:
                     return True
         return False

@@ -188,7 +188,7 @@ class _Outbox:
         language = self.case.language
         if upcoming:
             body = composer.welcome(language, upcoming, self.contact)
-            self._sent(batch, composer, WELCOME, None, self.case.end, 0, self.case.created_at,
+            self._sent(batch, composer, WELCOME, "", self.case.end, 0, self.case.created_at,
                        body)  # fmt: skip
         if self.case.consent_withdrawn_at is not None:
             return  # no reminder since the STOP (and none planned)
@@ -230,7 +230,7 @@ class _Outbox:
         batch: Batch,
         composer: Composer,
         kind: str,
-        slot: str | None,
+        slot: str,
         about: date,
         offset: int,
         due: datetime,
