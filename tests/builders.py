@@ -15,14 +15,15 @@ from tests.fakes.twilio_server import FakeTwilioServer
 from tracker.bootstrap import App
 from tracker.clock import Clock, FixedClock
 from tracker.importer.report import ImportReport
-from tracker.importer.rows import COLUMNS, KEPT_WHEN_ABSENT
+from tracker.importer.rows import APPOINTMENT_COLUMNS, COLUMNS, KEPT_WHEN_ABSENT
 from tracker.importer.service import ImportOptions, import_file
 from tracker.settings import load_settings
 from tracker.web.app import create_app
 
 # The columns of the spec, in its documented order (the reader accepts any order). Not the
-# columns a file may leave out: written empty, they would clear what staff entered.
-SPEC_COLUMNS = tuple(c for c in COLUMNS if c not in KEPT_WHEN_ABSENT)
+# columns a file may leave out (written empty, they would clear what staff entered), nor
+# the optional appointment columns.
+SPEC_COLUMNS = tuple(c for c in COLUMNS if c not in (*KEPT_WHEN_ABSENT, *APPOINTMENT_COLUMNS))
 # Who the person is and when their parole runs: what every test's file has.
 BASE_COLUMNS = SPEC_COLUMNS[: SPEC_COLUMNS.index("parole_expiry") + 1]
 # A file of people who are to be texted.

@@ -56,12 +56,28 @@ class Profile:
     fee_due_days: int | None = None
     # A minor: this many years old today (no unlawful presence before 18).
     age: int | None = None
+    # An appointment: kind, days from today, local time at the place (in `zone`), place.
+    appointment: tuple[str, int, str, str] | None = None
 
 
 PROFILES = (
     Profile("U4U", "UA", "uk", "America/New_York", 12, arrival=EARLY_ARRIVAL),
     # Re-parole requested; USCIS's notice asks for the parole fee.
-    Profile("U4U", "UA", "ru", "America/Chicago", 45, form="I-131", fee_due_days=20),
+    Profile(
+        "U4U",
+        "UA",
+        "ru",
+        "America/Chicago",
+        45,
+        form="I-131",
+        fee_due_days=20,
+        appointment=(
+            "biometrics",
+            9,
+            "09:30",
+            "USCIS Application Support Center, 101 W Congress Pkwy, Chicago, IL",
+        ),
+    ),
     Profile(
         "OAW",
         "AF",
@@ -71,13 +87,36 @@ PROFILES = (
         work_permit_days=40,
         work_permit_category="c11",
     ),
-    Profile("OAW", "AF", "ps", "America/Denver", 150, form="I-589"),
+    Profile(
+        "OAW",
+        "AF",
+        "ps",
+        "America/Denver",
+        150,
+        form="I-589",
+        appointment=("uscis_interview", 30, "13:00", "USCIS Denver Field Office, Centennial, CO"),
+    ),
     Profile("CHNV", "HT", "ht", "America/New_York", 25),
     # Cuban Adjustment: a year after the parole's start.
     Profile("CHNV", "CU", "es", "America/New_York", 200, grant_days=500),
-    Profile("CHNV", "VE", "es", "America/Phoenix", 5, form="I-589"),
+    Profile(
+        "CHNV",
+        "VE",
+        "es",
+        "America/Phoenix",
+        5,
+        form="I-589",
+        appointment=(
+            "court_hearing",
+            4,
+            "08:30",
+            "Phoenix Immigration Court, 2035 N Central Ave, Phoenix, AZ",
+        ),
+    ),
     Profile("CAM", "SV", "es", "America/Los_Angeles", 300, work_permit_days=120),
-    Profile("medical", "MX", "es", "America/Chicago", 60),
+    Profile(
+        "medical", "MX", "es", "America/Chicago", 60, appointment=("other", 12, "15:00", "by video")
+    ),
     # Arrived three months ago on a one-year grant: the asylum year and the re-parole
     # window are still ahead.
     Profile("other", "UA", "en", "Pacific/Honolulu", 270, grant_days=364, age=16),
@@ -109,6 +148,7 @@ def demo_rows(today: date) -> list[dict[str, str]]:
         )
         rows.append(
             {
+                **_appointment(profile, today),
                 "external_id": f"{DEMO_PREFIX}{n + 1:03d}",
                 "full_name": f"Demo Person {n + 1:02d}",
                 "phone": f"+1 202 555 01{n:02d}",
@@ -135,6 +175,19 @@ def demo_rows(today: date) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def _appointment(profile: Profile, today: date) -> dict[str, str]:
+    if profile.appointment is None:
+        return {}
+    kind, days, at, place = profile.appointment
+    day = (today + timedelta(days=days)).isoformat()
+    return {
+        "appointment_kind": kind,
+        "appointment_at": f"{day} {at}",
+        "appointment_zone": profile.zone,
+        "appointment_place": place,
+    }
 
 
 def _days_from(today: date, days: int | None) -> str:

@@ -92,6 +92,16 @@ API_BODIES: dict[str, dict[str, Any]] = {
     },
     "/api/v1/cases/{case_id}/filings/{filing_id}/fee-notice": {"due": "2027-01-01"},
     "/api/v1/cases/{case_id}/termination-notices": {"termination_id": 1, "received": "2026-11-20"},
+    "/api/v1/cases/{case_id}/appointments": {
+        "kind": "biometrics", "local_start": "2027-01-15 09:30", "zone": "America/Chicago",
+        "place": "by video",
+    },
+    "/api/v1/cases/{case_id}/appointments/{appointment_id}/reschedule": {
+        "local_start": "2027-01-20 09:30",
+    },
+    "/api/v1/cases/{case_id}/appointments/{appointment_id}/status": {
+        "status": "attended", "reason": "went",
+    },
 }  # fmt: skip
 
 
@@ -149,6 +159,7 @@ class Alice:
         """Call `endpoint` as Alice on the case `ref` (where its path names one)."""
         values = {"case_id": self.case_ids[ref], "filing_id": 1, "notice_id": 1,
                   "alert_id": 1, "termination_id": 1, "upload_id": 1, "token_id": self.feed_id,
+                  "appointment_id": 1,
                   "code": "es", **extra.pop("path", {})}  # fmt: skip
         api = endpoint.path.startswith("/api/")
         if api:

@@ -13,6 +13,7 @@ reminder_events = false
 cancelled_days = 30
 refresh_hours = 6
 rate_limit_per_minute = 30
+appointment_alarm_minutes = [1440, 120]
 """
 
 
@@ -30,6 +31,7 @@ def test_it_parses_the_shipped_feed_settings() -> None:
 
     assert policy == FeedPolicy(
         alarm_days=(30, 7),
+        appointment_alarm_minutes=(1440, 120),
         reminder_events=False,
         cancelled_days=30,
         refresh_hours=6,
@@ -74,7 +76,7 @@ def test_it_names_the_line_of_an_unknown_key() -> None:
     with pytest.raises(ConfigError) as raised:
         parse_feed_policy(text, "feeds.toml")
 
-    assert raised.value.line == 8
+    assert raised.value.line == 9
     assert "alarm_hour: unknown key" in raised.value.reason
 
 

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from tracker.alerts.consent import consenting
 from tracker.alerts.planner import can_text
+from tracker.cases.appointments import appointments_of, histories
 from tracker.cases.repository import CaseDetail, case_detail
 from tracker.domain.model import Status
 from tracker.domain.status import NEEDS, Needs, allowed_from
@@ -14,6 +15,8 @@ from tracker.errors import NotFoundError
 from tracker.store import audit
 from tracker.store.models import (
     Alert,
+    Appointment,
+    AppointmentChange,
     Case,
     ConsentEvent,
     InboundMessage,
@@ -38,6 +41,8 @@ class CaseFile:
     moves: list[Status]
     uscis: list[FilingHistory]
     notices: list[StaffNotice]
+    appointments: list[Appointment]
+    appointment_history: dict[int, list[AppointmentChange]]
 
     @property
     def consenting(self) -> bool:
@@ -68,6 +73,7 @@ def case_file(session: Session, case: Case) -> CaseFile:
     # External ids are unique: this finds exactly `case`, with what `case show` prints.
     detail = case_detail(session, case.external_id)
     parolee_id = detail.parolee.id
+    appointments = appointments_of(session, must_id(case.id))
     return CaseFile(
         detail=detail,
         alerts=list(
@@ -99,6 +105,8 @@ def case_file(session: Session, case: Case) -> CaseFile:
         moves=sorted(allowed_from(case.status), key=list(Status).index),
         uscis=history_for_case(session, must_id(case.id)),
         notices=notices_for_case(session, must_id(case.id)),
+        appointments=appointments,
+        appointment_history=histories(session, appointments),
     )
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from tracker.accounts.users import Caller
 from tracker.cases.access import readable
+from tracker.cases.appointments import AppointmentLine, appointments_between, needing_follow_up
 from tracker.cases.terminations import KnownReach, not_applied, without_notice
 from tracker.domain.holds import FLAG_PREFIX
 from tracker.domain.known_terminations import KnownTermination
@@ -54,6 +55,9 @@ class Dashboard:
     without_notice: int = 0
     # Shipped termination notices not recorded that would reach open cases.
     known_not_applied: list[KnownReach] = field(default_factory=list)
+    # Scheduled appointments of the next seven days, and past ones still `scheduled`.
+    appointments_this_week: list[AppointmentLine] = field(default_factory=list)
+    missed_follow_up: list[AppointmentLine] = field(default_factory=list)
 
 
 def build_dashboard(
@@ -172,6 +176,10 @@ def build_dashboard(
         select(func.count()).select_from(Case).where(open_case, scope, held)
     ).one()
     board.without_notice = len(without_notice(session, caller=caller))
+    board.appointments_this_week = appointments_between(
+        session, caller, now, now + timedelta(days=7)
+    )
+    board.missed_follow_up = needing_follow_up(session, caller, now)
     if caller.sees_all_cases:
         board.known_not_applied = not_applied(session, known)
     return board

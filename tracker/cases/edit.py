@@ -11,14 +11,24 @@ the whole edit back.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from tracker.cases.deadlines import refresh_case
+from tracker.alerts.outbox import enqueue
+from tracker.alerts.planner import can_text
+from tracker.alerts.policy import local_date, next_allowed, too_late
+from tracker.alerts.schedule import APPOINTMENT_MOVED, Wanted
+from tracker.cases.deadlines import appointment_facts, refresh_case
+from tracker.domain.appointments import (
+    AppointmentRequest,
+    AppointmentStatus,
+    appointment_slot,
+    check_move,
+)
 from tracker.domain.identifiers import normalise_category, normalise_receipt
 from tracker.domain.model import (
     CaseFacts,
@@ -35,6 +45,8 @@ from tracker.errors import InvalidInputError
 from tracker.policies import Policies
 from tracker.store import audit
 from tracker.store.models import (
+    Appointment,
+    AppointmentChange,
     Case,
     CaseAssignment,
     DeadlineRow,
@@ -291,6 +303,62 @@ class CaseEdit:
             )
         return max(pending, key=lambda f: (f.filed_date, f.id or 0))
 
+    # -- appointments -------------------------------------------------------------------
+
+    def appointment(self, request: AppointmentRequest, *, reason: str = "recorded") -> Appointment:
+        """A new scheduled appointment, with the first step of its history."""
+        appointment = Appointment(
+            case_id=must_id(self.case.id),
+            kind=request.kind,
+            local_start=request.local_start,
+            zone=request.zone,
+            starts_at=request.starts_at,
+            duration_minutes=request.duration_minutes,
+            place=request.place,
+            source_notice=request.source_notice,
+            source_date=request.source_date,
+            status=AppointmentStatus.SCHEDULED,
+            created_at=self.now,
+            created_by=self.by,
+            updated_at=self.now,
+        )
+        self.touch(appointment)
+        self._flush()
+        if self.facts is not None:
+            # A bulk import's facts were read before: the rules must see this one too.
+            known = (*self.facts.appointments, appointment_facts(appointment))
+            self.facts = replace(self.facts, appointments=known)
+        self._appointment_step(appointment, None, reason)
+        self._audited("case.appointment_added", appointment=appointment.id, kind=request.kind.value)
+        return appointment
+
+    def reschedule(
+        self, old: Appointment, request: AppointmentRequest, *, reason: str
+    ) -> Appointment:
+        """A new time (and perhaps place) for `old`, kept as `rescheduled` and linked to
+        the new one; the person gets one message with the new time, and the old one's
+        reminders are cancelled when the case is re-planned."""
+        self._owned(old)
+        check_move(old.status, AppointmentStatus.RESCHEDULED)
+        new = self.appointment(request, reason=f"rescheduled from appointment {old.id}")
+        old.replaced_by_id = new.id
+        self._move(old, AppointmentStatus.RESCHEDULED, reason)
+        self._tell_moved(new)
+        self._audited("case.appointment_rescheduled", appointment=old.id, to=new.id)
+        return new
+
+    def appointment_status(
+        self, appointment: Appointment, to: AppointmentStatus, reason: str
+    ) -> None:
+        """Mark an appointment attended, missed or cancelled (a reschedule has its own
+        method: it needs the new time)."""
+        self._owned(appointment)
+        if to == AppointmentStatus.RESCHEDULED:
+            raise InvalidInputError("a reschedule needs the new time: use reschedule")
+        check_move(appointment.status, to)
+        self._move(appointment, to, reason)
+        self._audited("case.appointment_status", appointment=appointment.id, status=to.value)
+
     # -- facts, people ------------------------------------------------------------------
 
     def set_facts(self, wanted: CaseFactsUpdate) -> list[str]:
@@ -361,12 +429,18 @@ class CaseEdit:
         return True
 
     def renamed(self) -> None:
-        """Mark every deadline of the case changed (new owner, new name): calendars replace
-        events only on a higher SEQUENCE, and revalidate by LAST-MODIFIED."""
+        """Mark every deadline and appointment of the case changed (new owner, new name):
+        calendars replace events only on a higher SEQUENCE, and revalidate by
+        LAST-MODIFIED."""
         self.session.execute(
             update(DeadlineRow)
             .where(col(DeadlineRow.case_id) == must_id(self.case.id))
             .values(sequence=col(DeadlineRow.sequence) + 1, changed_at=self.now)
+        )
+        self.session.execute(
+            update(Appointment)
+            .where(col(Appointment.case_id) == must_id(self.case.id))
+            .values(sequence=col(Appointment.sequence) + 1, updated_at=self.now)
         )
 
     # -- the rest -----------------------------------------------------------------------
@@ -492,6 +566,47 @@ class CaseEdit:
         )
         self.touch(filing)
         return filing
+
+    def _owned(self, appointment: Appointment) -> None:
+        if appointment.case_id != self.case.id:
+            raise InvalidInputError(f"that appointment is not on case {self.case.external_id}")
+
+    def _move(self, appointment: Appointment, to: AppointmentStatus, reason: str) -> None:
+        before = appointment.status
+        appointment.status, appointment.updated_at = to, self.now
+        appointment.sequence += 1
+        self.touch(appointment)
+        self._appointment_step(appointment, before, reason)
+
+    def _appointment_step(
+        self, appointment: Appointment, before: AppointmentStatus | None, reason: str
+    ) -> None:
+        self.session.add(
+            AppointmentChange(
+                appointment_id=must_id(appointment.id),
+                from_status=before,
+                to_status=appointment.status,
+                changed_at=self.now,
+                actor=self.by,
+                reason=reason.strip()[:500],
+            )
+        )
+
+    def _tell_moved(self, new: Appointment) -> None:
+        """One "appointment moved" text, at the next civil hour, if the person takes texts
+        and it can arrive in time."""
+        composer = self.policies.reminders
+        if composer is None or not can_text(self.parolee):
+            return
+        policy, zone = composer.policy, self.parolee.timezone
+        due = next_allowed(self.now, zone, policy)
+        if too_late(due, new.starts_at, policy) or local_date(due, zone) > new.local_start.date():
+            return
+        slot = appointment_slot(new.kind, must_id(new.id))
+        wanted = Wanted(
+            APPOINTMENT_MOVED, new.local_start.date(), 0, due, self.parolee.phone or "", slot
+        )
+        enqueue(self.session, self.case, self.parolee, wanted, self.now)
 
     def _approve_pending_reparole(self, on: date) -> None:
         """A new grant answers the pending re-parole request (I-131): it is approved."""

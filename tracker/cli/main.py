@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from tracker import demo
 from tracker.bootstrap import App
 from tracker.cli.alerts import alerts_app
+from tracker.cli.appointments import appointment_app
 from tracker.cli.cases import case_app, cases_app
 from tracker.cli.common import (
     DrillOption,
@@ -47,6 +48,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(cases_app, name="cases")
 app.add_typer(case_app, name="case")
+case_app.add_typer(appointment_app, name="appointment")
 app.add_typer(rules_app, name="rules")
 app.add_typer(terminations_app, name="terminations")
 app.add_typer(alerts_app, name="alerts")

@@ -1,6 +1,7 @@
 """What a feed holds: the deadlines of the cases a token covers, cancelled ones included
-for a while, the response dates of USCIS requests for evidence, and the cases that moved
-to another representative (as cancelled)."""
+for a while, their appointments (timed, at their place), the response dates of USCIS
+requests for evidence, and the cases that moved to another representative (as
+cancelled)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -10,8 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
+from tracker.domain.appointments import APPOINTMENT_DEADLINES, DEADLINE_KINDS, AppointmentStatus
 from tracker.feeds.policy import FeedPolicy
 from tracker.store.models import (
+    Appointment,
     Case,
     CaseAssignment,
     DeadlineRow,
@@ -23,6 +26,21 @@ from tracker.store.models import (
 
 RFE_RESPONSE = "uscis_rfe_response"
 RFE_SOURCE = "USCIS case status (request for evidence)"
+# A rescheduled or cancelled appointment shows as cancelled (its new one is its own event).
+GONE = (AppointmentStatus.RESCHEDULED, AppointmentStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class FeedAppointment:
+    """What a timed event shows of an appointment."""
+
+    # As the place keeps it (naive) and the place's IANA zone.
+    local_start: datetime
+    zone: str
+    duration_minutes: int | None
+    place: str
+    status: str
+    replaced_by: int | None
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,8 @@ class FeedItem:
     cancelled: bool
     # The deadline's flags, comma-separated (a USCIS hold among them).
     flags: str = ""
+    # Set for an appointment: a timed event at its place.
+    appointment: FeedAppointment | None = None
 
 
 def feed_items(
@@ -71,12 +91,14 @@ def feed_items(
         .join(Case, col(Case.id) == DeadlineRow.case_id)
         .join(Parolee, col(Parolee.id) == Case.parolee_id)
         .where(recent)
+        # An appointment is shown from its own row, timed, whatever became of it.
+        .where(col(DeadlineRow.kind).not_in(list(APPOINTMENT_DEADLINES)))
     )
     notices = _rfe_responses(since)
 
     def fetch(where: sa.ColumnElement[bool]) -> list[FeedItem]:
         found = [*session.execute(rows.where(where)), *session.execute(notices.where(where))]
-        return [FeedItem(*row) for row in found]
+        return [FeedItem(*row) for row in found] + _appointments(session, since, where)
 
     if token.case_id is not None:
         return sorted(fetch(col(Case.id) == token.case_id), key=_order)
@@ -122,6 +144,48 @@ def _rfe_responses(since: datetime) -> sa.Select[tuple[Any, ...]]:
             col(StaffNotice.due_date).is_not(None),
             or_(~resolved, col(StaffNotice.resolved_at) >= since),
         )
+    )
+
+
+def _appointments(
+    session: Session, since: datetime, where: sa.ColumnElement[bool]
+) -> list[FeedItem]:
+    """The appointments of the cases `where` selects: scheduled, attended and missed ones,
+    and for a while those rescheduled or cancelled (as cancelled events)."""
+    recent = or_(col(Appointment.status).not_in(GONE), col(Appointment.updated_at) >= since)
+    rows = session.execute(
+        sa.select(Appointment, col(Case.external_id), col(Parolee.full_name))
+        .join(Case, col(Case.id) == Appointment.case_id)
+        .join(Parolee, col(Parolee.id) == Case.parolee_id)
+        .where(where, recent)
+    ).all()
+    return [_appointment_item(a, external_id, name) for a, external_id, name in rows]
+
+
+def _appointment_item(appointment: Appointment, external_id: str, full_name: str) -> FeedItem:
+    day = appointment.local_start.date()
+    notice = appointment.source_notice or "the appointment notice"
+    dated = f" of {appointment.source_date.isoformat()}" if appointment.source_date else ""
+    return FeedItem(
+        case_id=appointment.case_id,
+        external_id=external_id,
+        full_name=full_name,
+        slot=f"appointment-{appointment.id}",
+        kind=DEADLINE_KINDS[appointment.kind].value,
+        date=day,
+        act_by=day,
+        citation=f"{notice}{dated}, recorded by staff",
+        sequence=appointment.sequence,
+        changed_at=appointment.updated_at,
+        cancelled=appointment.status in GONE,
+        appointment=FeedAppointment(
+            local_start=appointment.local_start,
+            zone=appointment.zone,
+            duration_minutes=appointment.duration_minutes,
+            place=appointment.place,
+            status=appointment.status.value,
+            replaced_by=appointment.replaced_by_id,
+        ),
     )
 
 

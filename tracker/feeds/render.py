@@ -5,12 +5,13 @@ of rendering: an unchanged feed renders to the same bytes, so its ETag is stable
 """
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
 from tracker.domain.holds import held_by
 from tracker.feeds.policy import FeedPolicy
-from tracker.feeds.query import RFE_RESPONSE, FeedItem
+from tracker.feeds.query import RFE_RESPONSE, FeedAppointment, FeedItem
 
 PRODID = "-//Parole Tracker//Calendar feed//EN"
 UID_DOMAIN = "parole-tracker"
@@ -30,6 +31,10 @@ LABELS = {
     "annual_asylum_fee_due": "Annual asylum fee",
     "work_permit_renew_from": "Work permit renewal can be filed",
     RFE_RESPONSE: "Respond to USCIS request for evidence",
+    "biometrics_appointment": "Biometrics appointment",
+    "uscis_interview": "USCIS interview",
+    "court_hearing": "Immigration court hearing",
+    "other_appointment": "Appointment",
 }
 
 
@@ -55,10 +60,17 @@ def render_feed(
     calendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", f"PT{policy.refresh_hours}H")
     for item in items:
+        if item.appointment is not None:
+            calendar.add_component(
+                _appointment_event(item, item.appointment, privacy, policy, admin_url)
+            )
+            continue
         calendar.add_component(_event(item, privacy, policy, admin_url))
         if policy.reminder_events:
             for days in policy.alarm_days:
                 calendar.add_component(_reminder_event(item, days, privacy))
+    # A VTIMEZONE for every zone an appointment names (RFC 5545 3.2.19: each TZID needs one).
+    calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
 
 
@@ -110,6 +122,44 @@ def _event(item: FeedItem, privacy: str, policy: FeedPolicy, admin_url: str) -> 
                 description=f"{_summary(item, privacy)}: act by {item.act_by.isoformat()}",
                 trigger=-before,
                 uid=f"{item.case_id}-{item.slot}-alarm-{days}@{UID_DOMAIN}",
+            )
+            event.add_component(alarm)
+    return event
+
+
+def _appointment_event(
+    item: FeedItem, at: FeedAppointment, privacy: str, policy: FeedPolicy, admin_url: str
+) -> Event:
+    """A timed event at the place's local time (DTSTART;TZID=, with its VTIMEZONE), with
+    LOCATION; rescheduled or cancelled ones are CANCELLED, under the same UID."""
+    link = f"{admin_url}/cases/{item.case_id}"
+    start = at.local_start.replace(tzinfo=ZoneInfo(at.zone))
+    status = at.status.capitalize()
+    if at.replaced_by is not None:
+        status = f"Rescheduled: the new time is its own event (appointment {at.replaced_by})"
+    description = (
+        f"{status}. {start:%Y-%m-%d %H:%M} {at.zone}. Source: {item.citation}. "
+        f"Case: {link}\nInformation, not legal advice."
+    )
+    event = Event.new(
+        uid=_uid(item),
+        summary=_summary(item, privacy),
+        description=description,
+        start=start,
+        end=start + timedelta(minutes=at.duration_minutes) if at.duration_minutes else None,
+        location=at.place,
+        sequence=item.sequence,
+        stamp=item.changed_at,
+        last_modified=item.changed_at,
+        url=link,
+    )
+    event.add("STATUS", "CANCELLED" if item.cancelled else "CONFIRMED")
+    if at.status == "scheduled" and not item.cancelled:
+        for minutes in policy.appointment_alarm_minutes:
+            alarm = Alarm.new_display(
+                description=f"{_summary(item, privacy)}: {start:%Y-%m-%d %H:%M} {at.place}",
+                trigger=-timedelta(minutes=minutes),
+                uid=f"{item.case_id}-{item.slot}-alarm-{minutes}m@{UID_DOMAIN}",
             )
             event.add_component(alarm)
     return event

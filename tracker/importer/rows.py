@@ -3,10 +3,15 @@
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import pycountry
 
+from tracker.domain.appointments import (
+    AppointmentError,
+    AppointmentRequest,
+    appointment_request,
+)
 from tracker.domain.contact import NAME_MAX, normalise_language, normalise_timezone
 from tracker.domain.identifiers import (
     normalise_a_number,
@@ -38,6 +43,17 @@ COLUMNS = (
     "birth_date",
     "work_permit_category",
     "parole_fee_due",
+    "appointment_kind",
+    "appointment_at",
+    "appointment_zone",
+    "appointment_place",
+)
+# An appointment takes all four (at: "YYYY-MM-DD HH:MM", local to the place's zone).
+APPOINTMENT_COLUMNS = (
+    "appointment_kind",
+    "appointment_at",
+    "appointment_zone",
+    "appointment_place",
 )
 # Columns a file may leave out: an update then keeps what staff entered.
 KEPT_WHEN_ABSENT = ("birth_date", "work_permit_category", "parole_fee_due")
@@ -92,6 +108,8 @@ class ImportRow:
     birth_date: date | None = None
     work_permit_category: str | None = None
     parole_fee_due: date | None = None
+    # The case's coming appointment, checked (a time that exists, an IANA zone, ahead).
+    appointment: AppointmentRequest | None = None
     # The optional columns the file has (see KEPT_WHEN_ABSENT).
     columns: frozenset[str] = frozenset()
 
@@ -148,9 +166,15 @@ class _Row:
 
 
 def parse_row(
-    values: dict[str, str], line: int, *, default_timezone: str, today: date
+    values: dict[str, str],
+    line: int,
+    *,
+    default_timezone: str,
+    today: date,
+    now: datetime | None = None,
 ) -> ImportRow | list[RowError]:
-    """Check and normalise one row; return every problem it has, not just the first."""
+    """Check and normalise one row; return every problem it has, not just the first.
+    `now` (default: the start of `today`) is what an appointment must be after."""
     row = _Row(values, line)
     external_id = row.text("external_id")
     full_name = row.text("full_name")
@@ -198,9 +222,35 @@ def parse_row(
         birth_date=birth,
         work_permit_category=_checked(row, "work_permit_category", normalise_category),
         parole_fee_due=row.date("parole_fee_due"),
+        appointment=_appointment(row, now or datetime.combine(today, time(0), UTC)),
         columns=frozenset(c for c in KEPT_WHEN_ABSENT if c in values),
     )
     return row.errors or parsed
+
+
+def _appointment(row: _Row, now: datetime) -> AppointmentRequest | None:
+    given = [c for c in APPOINTMENT_COLUMNS if row.values.get(c)]
+    if not given:
+        return None
+    missing = [c for c in APPOINTMENT_COLUMNS if c not in given]
+    if missing:
+        row.fail(missing[0], "an appointment needs " + ", ".join(APPOINTMENT_COLUMNS))
+        return None
+    values = {c: row.values[c] for c in APPOINTMENT_COLUMNS}
+    try:
+        return appointment_request(
+            kind=values["appointment_kind"],
+            at=values["appointment_at"],
+            zone=values["appointment_zone"],
+            place=values["appointment_place"],
+            now=now,
+            # A file read again after the day still names it: the import warns and keeps
+            # what it knows rather than refuse the row.
+            past=True,
+        )
+    except AppointmentError as exc:
+        row.fail(f"appointment_{exc.field}", exc.message)
+        return None
 
 
 def _checked(row: _Row, column: str, normalise: Callable[[str], str]) -> str | None:

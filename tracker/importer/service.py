@@ -108,7 +108,11 @@ def _check_file(
             report.errors.append(RowError(record.line, "", "", record.width_problem))
             continue
         parsed = parse_row(
-            record.values, record.line, default_timezone=options.default_timezone, today=now.date()
+            record.values,
+            record.line,
+            default_timezone=options.default_timezone,
+            today=now.date(),
+            now=now,
         )
         if isinstance(parsed, list):
             report.errors += parsed
@@ -144,6 +148,14 @@ def _check_file(
             for end in ends.get(parsed.program, [])
             if parsed.parole_expiry > end.effective
         ]  # fmt: skip
+        if parsed.appointment is not None and parsed.appointment.starts_at < now:
+            report.warnings.append(
+                RowError(
+                    record.line, "appointment_at", record.values.get("appointment_at", ""),
+                    "this appointment has passed: it is not recorded, nor moved, by the import "
+                    "(record history with tracker case appointment add --past)",
+                )
+            )  # fmt: skip
 
 
 def _good_rows(
@@ -153,7 +165,11 @@ def _good_rows(
         if record.line in bad or record.width_problem:
             continue
         parsed = parse_row(
-            record.values, record.line, default_timezone=options.default_timezone, today=now.date()
+            record.values,
+            record.line,
+            default_timezone=options.default_timezone,
+            today=now.date(),
+            now=now,
         )
         assert not isinstance(parsed, list), "the file changed while it was imported"
         yield parsed

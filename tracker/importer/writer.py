@@ -10,7 +10,9 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from tracker.alerts.consent import consenting, record_consent
+from tracker.cases.appointments import appointments_of
 from tracker.cases.edit import CaseEdit, case_edit
+from tracker.domain.appointments import AppointmentRequest, AppointmentStatus
 from tracker.domain.model import CaseFacts, FilingFacts, GrantFacts, GrantSource, Status
 from tracker.domain.status import PENDING_STATUS
 from tracker.importer.report import ImportReport
@@ -135,6 +137,8 @@ class CaseWriter:
                     edit.filing(
                         form=row.form_type, receipt=row.receipt_number, filed=row.filed_date
                     )
+                if row.appointment is not None and row.appointment.starts_at >= self.now:
+                    edit.appointment(row.appointment, reason="imported")
                 edit.begin(reason="imported")
         self.report.created += len(rows)
 
@@ -185,6 +189,8 @@ class CaseWriter:
             self._add_grant(edit, row, newest.start)
         if row.form_type and row.filed_date:
             changed += self._upsert_filing(edit, row)
+        if row.appointment is not None:
+            changed += self._upsert_appointment(edit, row.appointment)
         if not changed:
             self.report.unchanged += 1
             return
@@ -201,6 +207,30 @@ class CaseWriter:
         else:
             edit.correct_expiry(expiry=row.parole_expiry, note="expiry corrected by import")
         self.report.grants_added += 1
+
+    def _upsert_appointment(self, edit: CaseEdit, wanted: AppointmentRequest) -> list[str]:
+        """The file's appointment: the case's scheduled one of that kind when it says the
+        same, a reschedule of it when the time or place differs, else a new one."""
+        current = next(
+            (
+                a
+                for a in appointments_of(self.session, must_id(edit.case.id))
+                if a.kind == wanted.kind and a.status == AppointmentStatus.SCHEDULED
+            ),
+            None,
+        )
+        same = current is not None and (current.local_start, current.zone, current.place) == (
+            wanted.local_start,
+            wanted.zone,
+            wanted.place,
+        )
+        if same or wanted.starts_at < self.now:
+            return []  # known already, or passed (the validation warned)
+        if current is None:
+            edit.appointment(wanted, reason="imported")
+            return ["appointment"]
+        edit.reschedule(current, wanted, reason="rescheduled by import")
+        return ["appointment"]
 
     def _upsert_filing(self, edit: CaseEdit, row: ImportRow) -> list[str]:
         case = edit.case

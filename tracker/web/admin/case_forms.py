@@ -4,10 +4,16 @@ Values are checked with the same functions the import uses."""
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from tracker.cases.contact import Contact
 from tracker.cases.edit import FACT_FIELDS, CaseFactsUpdate, StatusRequest
+from tracker.domain.appointments import (
+    AppointmentError,
+    AppointmentRequest,
+    AppointmentStatus,
+    appointment_request,
+)
 from tracker.domain.contact import normalise_language, normalise_name, normalise_timezone
 from tracker.domain.identifiers import (
     normalise_a_number,
@@ -184,3 +190,71 @@ def facts(fields: Fields) -> CaseFactsUpdate:
     )
     empty = frozenset(name for name in FACT_FIELDS if getattr(update, name) is None)
     return replace(update, clear=empty)
+
+
+# The appointment form's fields, by what `appointment_request` calls them.
+APPOINTMENT_FIELDS = {
+    "kind": ("kind", "Kind"),
+    "at": ("at", "Local time"),
+    "zone": ("zone", "Time zone of the place"),
+    "place": ("place", "Place"),
+    "duration": ("duration", "Duration"),
+    "source_notice": ("notice", "Notice"),
+}
+
+
+def appointment(
+    fields: Fields,
+    now: datetime,
+    *,
+    kind: str | None = None,
+    zone: str | None = None,
+    place: str | None = None,
+) -> AppointmentRequest:
+    """A new appointment, or the new time of one (`kind`, `zone` and `place`: the old
+    one's, used where the form leaves them empty)."""
+    try:
+        return appointment_request(
+            kind=kind or text(fields, "kind"),
+            # A datetime-local input sends 2027-01-15T09:30.
+            at=text(fields, "at").replace("T", " "),
+            zone=text(fields, "zone") or zone or "",
+            place=text(fields, "place") or place or "",
+            now=now,
+            duration_minutes=whole(fields, "duration", "Duration", 1, 720),
+            source_notice=text(fields, "notice") or None,
+            source_date=day(fields, "notice_date", "Notice date"),
+            past=text(fields, "past") == "yes",
+        )
+    except AppointmentError as exc:
+        name, label = APPOINTMENT_FIELDS[exc.field]
+        raise FieldError(name, label, f"{exc.message}.") from None
+
+
+def appointment_outcome(fields: Fields) -> tuple[int, AppointmentStatus, str]:
+    """Which appointment, what became of it (attended, missed, cancelled), and why."""
+    which = whole(fields, "appointment", "Appointment", 1, MAX_ID)
+    if which is None:
+        raise FieldError("appointment", "Appointment", "choose the appointment.")
+    outcome = choice(fields, "outcome", "What happened", AppointmentStatus)
+    if outcome not in (
+        AppointmentStatus.ATTENDED,
+        AppointmentStatus.MISSED,
+        AppointmentStatus.CANCELLED,
+    ):
+        raise FieldError("outcome", "What happened", "choose attended, missed or cancelled.")
+    reason = text(fields, "reason")
+    if len(reason) > REASON_MAX:
+        raise FieldError("reason", "Reason", f"keep it to {REASON_MAX} characters or fewer.")
+    return which, outcome, reason or outcome.value
+
+
+def rescheduled(fields: Fields) -> tuple[int, str]:
+    """Which appointment is moved, and why."""
+    which = whole(fields, "appointment", "Appointment", 1, MAX_ID)
+    if which is None:
+        raise FieldError("appointment", "Appointment", "choose the appointment.")
+    reason = text(fields, "reason")
+    if len(reason) > REASON_MAX:
+        raise FieldError("reason", "Reason", f"keep it to {REASON_MAX} characters or fewer.")
+    return which, reason or "rescheduled"

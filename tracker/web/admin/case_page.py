@@ -16,13 +16,16 @@ from sqlmodel import Session
 
 from tracker.accounts.users import Caller
 from tracker.alerts.control import pause_sms, resend_alert, resume_sms
+from tracker.alerts.planner import can_text
 from tracker.alerts.render import previews
 from tracker.bootstrap import App
+from tracker.cases.appointments import appointment_of, local_start
 from tracker.cases.casefile import CaseFile, case_file, load_case, record_view
 from tracker.cases.contact import update_contact
 from tracker.cases.edit import CaseEdit, case_edit, end_moved
 from tracker.cases.terminations import record_notice
 from tracker.clock import local_today
+from tracker.domain.appointments import AppointmentKind, AppointmentStatus
 from tracker.domain.model import Form
 from tracker.errors import IllegalTransitionError, InvalidInputError, NotFoundError, TrackerError
 from tracker.sms.base import mask_phone
@@ -82,6 +85,12 @@ def choices(file: CaseFile, caller: Caller) -> dict[str, list[tuple[str, str]]]:
         "languages": [(code, f"{name} ({code})") for code, name in LANGUAGE_NAMES.items()],
         "zones": [(zone, zone) for zone in COMMON_ZONES],
         "representatives": [(str(r.id), _rep_text(r)) for r in reps],
+        "appointment_kinds": [(k.value, k.value.replace("_", " ")) for k in AppointmentKind],
+        "open_appointments": [
+            (str(a.id), f"{a.id}: {a.kind.value.replace('_', ' ')}, {local_start(a)}")
+            for a in file.appointments
+            if a.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.MISSED)
+        ],
     }
 
 
@@ -213,6 +222,56 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
             return f"{form.value} filing added. The case is {case.status.value}."
 
         return act(request, visitor, case_id, "filing", fields, do, ("receipt", "Receipt number"))
+
+    @router.post("/{case_id:int}/appointments")
+    async def appointment(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, parolee: Parolee) -> str:
+            wanted = case_forms.appointment(fields, app.clock.now())
+            with editing(visitor, session, case, parolee) as edit:
+                added = edit.appointment(wanted)
+            return f"Appointment recorded: {added.kind.value} at {local_start(added)}."
+
+        return act(request, visitor, case_id, "appointment", fields, do)
+
+    @router.post("/{case_id:int}/appointments/reschedule")
+    async def reschedule(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, parolee: Parolee) -> str:
+            which, reason = case_forms.rescheduled(fields)
+            old = appointment_of(session, case, which)
+            wanted = case_forms.appointment(
+                fields, app.clock.now(), kind=old.kind.value, zone=old.zone, place=old.place
+            )
+            with editing(visitor, session, case, parolee) as edit:
+                new = edit.reschedule(old, wanted, reason=reason)
+            told = " The person will get one text with the new time." if can_text(parolee) else ""
+            return f"Appointment moved to {local_start(new)}.{told}"
+
+        return act(
+            request, visitor, case_id, "reschedule", fields, do, ("appointment", "Appointment")
+        )
+
+    @router.post("/{case_id:int}/appointments/outcome")
+    async def appointment_outcome(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, parolee: Parolee) -> str:
+            which, outcome, reason = case_forms.appointment_outcome(fields)
+            found = appointment_of(session, case, which)
+            with editing(visitor, session, case, parolee) as edit:
+                edit.appointment_status(found, outcome, reason)
+            return f"Appointment {which} is now {outcome.value}."
+
+        return act(request, visitor, case_id, "outcome", fields, do, ("outcome", "What happened"))
 
     @router.post("/{case_id:int}/decisions")
     async def decided(

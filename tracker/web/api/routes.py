@@ -15,6 +15,12 @@ from sqlmodel import Session
 
 from tracker.accounts.users import Caller
 from tracker.bootstrap import App
+from tracker.cases.appointments import (
+    appointment_json,
+    appointment_of,
+    appointments_of,
+    histories,
+)
 from tracker.cases.edit import CaseEdit, CaseFactsUpdate, StatusRequest, case_edit
 from tracker.cases.pages import case_page, expiring_page
 from tracker.cases.repository import (
@@ -29,12 +35,13 @@ from tracker.cases.repository import (
 )
 from tracker.cases.terminations import record_notice
 from tracker.clock import local_today
+from tracker.domain.appointments import AppointmentStatus, appointment_request
 from tracker.domain.holds import held_by
 from tracker.domain.model import DeadlineChange, Program, Status
 from tracker.domain.status import OPEN_STATUSES, check_transition
 from tracker.errors import InvalidInputError
 from tracker.store.db import session_scope
-from tracker.store.models import MAX_ID, Case, Parolee, must_id
+from tracker.store.models import MAX_ID, Appointment, Case, Parolee, must_id
 from tracker.web.api.auth import ApiAuth
 from tracker.web.api.errors import (
     BAD_BODY,
@@ -44,6 +51,9 @@ from tracker.web.api.errors import (
     answer_other_methods,
 )
 from tracker.web.api.schemas import (
+    AppointmentIn,
+    AppointmentOut,
+    AppointmentStatusIn,
     CaseFactsIn,
     CaseOut,
     CasePage,
@@ -60,6 +70,7 @@ from tracker.web.api.schemas import (
     FilingOut,
     HoldOut,
     RepresentativeOut,
+    RescheduleIn,
     StatusChanged,
     StatusChangeIn,
     StatusChangeOut,
@@ -90,6 +101,7 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
 Programs = Annotated[list[Program] | None, Query(description="Only these programs (repeatable).")]
 # The longest look ahead the expiring review takes: ten years covers every grant.
 MAX_WITHIN = 3660
+AppointmentRef = Annotated[int, Path(ge=1, le=MAX_ID, description="The appointment's id.")]
 CASE_ERRORS = {**NOT_FOUND, **INVALID}
 WRITE_ERRORS = {**BAD_BODY, **CASE_ERRORS}
 
@@ -349,8 +361,111 @@ def api_routes(app: App) -> APIRouter:
             )
             return _case(session, case, parolee, app)
 
+    @router.get(
+        "/cases/{case_id}/appointments",
+        response_model=list[AppointmentOut],
+        responses=CASE_ERRORS,
+        tags=["appointments"],
+    )
+    def get_appointments(
+        case_id: CaseRef, caller: Caller = Depends(auth.caller)
+    ) -> list[AppointmentOut]:
+        """A case's appointments, every status, soonest first, with their history."""
+        with session_scope(app.engine) as session:
+            case, _ = find_case(session, case_id, caller)
+            found = appointments_of(session, must_id(case.id))
+            return _appointments(session, found, app)
+
+    @router.post(
+        "/cases/{case_id}/appointments",
+        status_code=201,
+        response_model=AppointmentOut,
+        responses=WRITE_ERRORS,
+        tags=["appointments"],
+    )
+    def post_appointment(
+        case_id: CaseRef, body: AppointmentIn, caller: Caller = Depends(auth.caller)
+    ) -> AppointmentOut:
+        """Record an appointment; its reminders and calendar event follow from it."""
+        request = appointment_request(
+            kind=body.kind.value,
+            at=body.local_start,
+            zone=body.zone,
+            place=body.place,
+            now=app.clock.now(),
+            duration_minutes=body.duration_minutes,
+            source_notice=body.source_notice,
+            source_date=body.source_date,
+            past=body.past,
+        )
+        with session_scope(app.engine) as session:
+            case, parolee = find_case(session, case_id, caller)
+            with editing(session, case, parolee, caller) as edit:
+                added = edit.appointment(request)
+            return _appointments(session, [added], app)[0]
+
+    @router.post(
+        "/cases/{case_id}/appointments/{appointment_id}/reschedule",
+        status_code=201,
+        response_model=AppointmentOut,
+        responses=WRITE_ERRORS,
+        tags=["appointments"],
+    )
+    def post_reschedule(
+        case_id: CaseRef,
+        appointment_id: AppointmentRef,
+        body: RescheduleIn,
+        caller: Caller = Depends(auth.caller),
+    ) -> AppointmentOut:
+        """Move an appointment to a new time: the old one stays, `rescheduled`, linked to
+        the new one (answered here); the person gets one text with the new time."""
+        with session_scope(app.engine) as session:
+            case, parolee = find_case(session, case_id, caller)
+            old = appointment_of(session, case, appointment_id)
+            request = appointment_request(
+                kind=old.kind.value,
+                at=body.local_start,
+                zone=body.zone or old.zone,
+                place=body.place or old.place,
+                now=app.clock.now(),
+                duration_minutes=old.duration_minutes,
+                source_notice=old.source_notice,
+            )
+            with editing(session, case, parolee, caller) as edit:
+                new = edit.reschedule(old, request, reason=body.reason)
+            return _appointments(session, [new], app)[0]
+
+    @router.post(
+        "/cases/{case_id}/appointments/{appointment_id}/status",
+        response_model=AppointmentOut,
+        responses=WRITE_ERRORS,
+        tags=["appointments"],
+    )
+    def post_appointment_status(
+        case_id: CaseRef,
+        appointment_id: AppointmentRef,
+        body: AppointmentStatusIn,
+        caller: Caller = Depends(auth.caller),
+    ) -> AppointmentOut:
+        """Record that the person attended or missed it, or that it was cancelled."""
+        with session_scope(app.engine) as session:
+            case, parolee = find_case(session, case_id, caller)
+            appointment = appointment_of(session, case, appointment_id)
+            with editing(session, case, parolee, caller) as edit:
+                edit.appointment_status(appointment, AppointmentStatus(body.status), body.reason)
+            return _appointments(session, [appointment], app)[0]
+
     answer_other_methods(router)
     return router
+
+
+def _appointments(session: Session, found: list[Appointment], app: App) -> list[AppointmentOut]:
+    steps = histories(session, found)
+    now = app.clock.now()
+    return [
+        AppointmentOut.model_validate(appointment_json(a, steps.get(a.id or 0, []), now))
+        for a in found
+    ]
 
 
 def _check_needs(case: Case, body: StatusChangeIn) -> None:

@@ -7,10 +7,17 @@ number, A-number or the case's free-text notes.
 import datetime as dt
 import re
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from tracker.domain.appointments import (
+    DURATION_MAX_MINUTES,
+    PLACE_MAX,
+    SOURCE_MAX,
+    AppointmentKind,
+    AppointmentStatus,
+)
 from tracker.domain.identifiers import normalise_receipt
 from tracker.domain.model import DeadlineChange, DeadlineKind, Decision, Form, Program, Status
 from tracker.store.models import MAX_ID, DeadlineRow, Filing, Representative, StatusChange
@@ -358,3 +365,88 @@ class StatusChanged(BaseModel):
     status_change: StatusChangeOut
     case: CaseOut
     deadline_changes: list[DeadlineChangeOut]
+
+
+LOCAL_TIME_PATTERN = "^(19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}$"
+LocalTime = Annotated[
+    str,
+    Field(
+        pattern=LOCAL_TIME_PATTERN,
+        description="The local time at the place, as the notice prints it (24-hour).",
+        examples=["2027-01-15 09:30"],
+    ),
+]
+Zone = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=VISIBLE_TEXT, examples=["America/Chicago"])
+]
+Place = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=PLACE_MAX,
+        pattern=VISIBLE_TEXT,
+        examples=["Chicago Immigration Court, 525 W Van Buren St, Suite 500, Chicago, IL"],
+    ),
+]
+
+
+class AppointmentIn(Input):
+    """An appointment the person must attend, as its notice gives it. One in the past is
+    refused unless `past` is true (recording history)."""
+
+    kind: AppointmentKind
+    local_start: LocalTime
+    zone: Zone = Field(description="The place's IANA time zone.")
+    place: Place
+    duration_minutes: int | None = Field(default=None, ge=1, le=DURATION_MAX_MINUTES)
+    source_notice: str | None = Field(
+        default=None, max_length=SOURCE_MAX, pattern=VISIBLE_TEXT, examples=["I-797C"]
+    )
+    source_date: Day | None = None
+    past: bool = False
+
+
+class RescheduleIn(Input):
+    """The new time (and, if it changed, place and zone) of an appointment."""
+
+    local_start: LocalTime
+    zone: Zone | None = Field(default=None, description="Defaults to the old one's.")
+    place: Place | None = Field(default=None, description="Defaults to the old one's.")
+    reason: Reason = "rescheduled"
+
+
+class AppointmentStatusIn(Input):
+    """What became of an appointment (a reschedule has its own route)."""
+
+    status: Literal["attended", "missed", "cancelled"]
+    reason: Reason
+
+
+class AppointmentStepOut(BaseModel):
+    """One step of an appointment's status history."""
+
+    from_: AppointmentStatus | None = Field(alias="from")
+    to: AppointmentStatus
+    at: datetime
+    by: str
+    reason: str
+
+
+class AppointmentOut(BaseModel):
+    """An appointment, its instant, place, status and history."""
+
+    id: int
+    case_id: int
+    kind: AppointmentKind
+    local_start: str = Field(description="As the place keeps it: YYYY-MM-DD HH:MM.")
+    zone: str
+    starts_at: datetime
+    ends_at: datetime | None
+    duration_minutes: int | None
+    place: str
+    source_notice: str | None
+    source_date: date | None
+    status: AppointmentStatus
+    replaced_by: int | None = Field(description="The appointment that replaced a rescheduled one.")
+    needs_follow_up: bool = Field(description="Still scheduled after its day: did the person go?")
+    history: list[AppointmentStepOut]
