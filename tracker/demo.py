@@ -16,6 +16,9 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from tracker.accounts.users import create_user
+from tracker.cases.edit import case_edit
+from tracker.cases.repository import find_case
+from tracker.domain.model import Form
 from tracker.feeds.tokens import issue
 from tracker.importer.report import ImportReport
 from tracker.importer.rows import COLUMNS
@@ -210,7 +213,26 @@ def seed(engine: Engine, policies: Policies, now: datetime, timezone: str) -> Im
             writer.writeheader()
             writer.writerows(demo_rows(today))
         options = ImportOptions(actor="demo", default_timezone=timezone)
-        return import_file(engine, path, policies, now, options)
+        report = import_file(engine, path, policies, now, options)
+    _request_for_evidence(engine, policies, now, today)
+    return report
+
+
+# The demo case whose pending asylum application got a request for evidence, and when
+# the response is due (days from today); the person is texted too.
+RFE_CASE, RFE_DAYS = f"{DEMO_PREFIX}004", 25
+
+
+def _request_for_evidence(engine: Engine, policies: Policies, now: datetime, today: date) -> None:
+    with session_scope(engine) as session:
+        case, parolee = find_case(session, RFE_CASE)
+        with case_edit(
+            session, case, parolee=parolee, by="demo", policies=policies, now=now
+        ) as edit:
+            filing = edit.newest_pending(Form.I589)
+            if filing.response_due is None:
+                due = today + timedelta(days=RFE_DAYS)
+                edit.response_due(filing, due=due, notice="rfe", tell_parolee=True)
 
 
 def issue_feeds(engine: Engine, now: datetime) -> list[tuple[str, str]]:

@@ -334,7 +334,7 @@ def test_it_checks_the_rules_reminders_messages_and_feeds(
     ]
     assert all(line.endswith(": OK") for line in files), lines
     assert "segment budgets (GSM-7/UCS-2) text 3/5" in lines[1]
-    assert "7 languages, 36 texts each" in lines[2]
+    assert "7 languages, 37 texts each" in lines[2]
     # The longest text of each language, with its segments beside its budget.
     longest = lines[4:11]
     assert [line.split()[0] for line in longest] == list(LANGUAGES)

@@ -416,7 +416,7 @@ def test_it_excepts_cases_with_an_application_pending_since_before_the_cut_off(
 def test_it_checks_the_shipped_rules(cli: Cli) -> None:
     out = cli.ok("rules", "check")
     assert out.strip().endswith(": OK")
-    assert "16 rules" in out
+    assert "17 rules" in out
 
 
 def test_it_reports_a_bad_rule_with_its_file_and_line(own_config: Cli) -> None:

@@ -271,6 +271,31 @@ def test_it_reminds_of_the_parole_fee_and_the_yearly_asylum_fee(cli: Cli, tmp_pa
     ]  # fmt: skip
 
 
+def test_a_response_date_reminds_the_person_only_when_staff_say_so(
+    cli: Cli, tmp_path: Path
+) -> None:
+    imported(cli, tmp_path, a_case(external_id="R01", form_type="I-589", filed_date="2025-12-01"))
+    base = ("case", "filing", "response", "R01", "--form", "I-589", "--now", "2026-12-02")
+    cli.ok(*base, "--due", "2026-12-28", "--notice", "noid")
+    deadline = cli.deadline("R01", "rfe_response_due")
+    assert (deadline["date"], deadline["flags"]) == ("2026-12-28", ["staff_only"])
+    assert "103.2(b)(8)" in deadline["citation"]
+    assert cli.show("R01")["filings"][0]["response_notice"] == "noid"
+    cli.ok("alerts", "plan", "--all", "--now", "2026-12-13T12:00:00Z")
+    assert texts_about(cli, "rfe_response_due") == []
+    cli.ok(*base, "--due", "2026-12-28", "--tell-parolee")
+    assert cli.deadline("R01", "rfe_response_due")["flags"] == []
+    cli.ok("alerts", "plan", "--all", "--now", "2026-12-13T12:00:00Z")
+    assert texts_about(cli, "rfe_response_due") == [14]
+
+
+def texts_about(cli: Cli, kind: str) -> list[int]:
+    """The offsets of the planned alerts of `kind`."""
+    with session_scope(cli.engine) as session:
+        rows = session.exec(select(Alert).where(Alert.kind == kind, Alert.state == "planned"))
+        return sorted(alert.offset_days for alert in rows)
+
+
 # --- bad input: a plain error, non-zero exit, nothing written ----------------------------
 
 

@@ -91,6 +91,7 @@ API_BODIES: dict[str, dict[str, Any]] = {
         "decision": "denied", "decided_on": "2026-11-20",
     },
     "/api/v1/cases/{case_id}/filings/{filing_id}/fee-notice": {"due": "2027-01-01"},
+    "/api/v1/cases/{case_id}/filings/{filing_id}/response-due": {"due": "2027-01-01"},
     "/api/v1/cases/{case_id}/termination-notices": {"termination_id": 1, "received": "2026-11-20"},
     "/api/v1/cases/{case_id}/appointments": {
         "kind": "biometrics", "local_start": "2027-01-15 09:30", "zone": "America/Chicago",

@@ -77,7 +77,7 @@ def test_it_parses_the_shipped_rules() -> None:
     parsed = parse_ruleset(SHIPPED.read_text(encoding="utf-8"), str(SHIPPED))
     assert parsed.version == "2026.12.2"
     assert parsed.holiday_calendar == "US"
-    assert len(parsed.rules) == 16
+    assert len(parsed.rules) == 17
     assert parsed.work_incident_to_parole == {Program.U4U, Program.OAW}
     assert [(f.year, f.amount_usd) for f in parsed.annual_asylum_fees] == [(2025, 100), (2026, 102)]
     [ukraine] = parsed.tps_windows
@@ -278,7 +278,8 @@ def test_it_reports_an_unknown_formula() -> None:
         error_of(source),
         line_of(source, 'formula = "guess"'),
         "[[rule]] #1 formula: 'guess' is not one of "
-        "end_offset, accrual, anniversary, recorded_date, tps_window, annual_fee, appointment",
+        "end_offset, accrual, anniversary, recorded_date, tps_window, annual_fee, appointment, "
+        "response_due",
     )
 
 

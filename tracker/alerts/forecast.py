@@ -18,6 +18,7 @@ from tracker.alerts.render import appointment_at, contact_for, render_alert
 from tracker.alerts.schedule import STANDING, DeadlineView
 from tracker.domain.appointments import APPOINTMENT_DEADLINES
 from tracker.domain.model import AlertState
+from tracker.domain.rules import STAFF_ONLY
 from tracker.store.db import session_scope
 from tracker.store.models import Alert, Case, DeadlineRow, Parolee
 
@@ -54,7 +55,8 @@ def forecast(engine: Engine, composer: Composer, now: datetime, days: int) -> li
             .execution_options(yield_per=PAGE)
         )
         for deadline, case, parolee in session.exec(query):
-            if not can_text(parolee) or not policy.reminds(deadline.kind, case.status):
+            told = STAFF_ONLY not in deadline.flags.split(",")
+            if not (can_text(parolee) and told and policy.reminds(deadline.kind, case.status)):
                 continue
             contact = contact_for(session, case, composer)
             language = sending_language(parolee.language, english)

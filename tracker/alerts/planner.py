@@ -24,6 +24,7 @@ from tracker.alerts.policy import local_date
 from tracker.alerts.render import change_params, merge_change_params
 from tracker.alerts.schedule import DATE_CHANGED, CaseNow, DeadlineView, Held, Wanted
 from tracker.domain.model import AlertState, DeadlineChange
+from tracker.domain.rules import STAFF_ONLY
 from tracker.store.models import Alert, Case, DeadlineRow, Parolee
 
 
@@ -114,7 +115,8 @@ def plan_case(
     now_case = _case_now(case, parolee, deadlines, moved)
     result = schedule.plan(now_case, held, composer.policy, now)
     today = local_date(now, parolee.timezone)
-    params = change_params(changes, [d for d in deadlines if d.act_by >= today]) if moved else None
+    told = [d for d in deadlines if d.act_by >= today and STAFF_ONLY not in d.flags]
+    params = change_params(changes, told) if moved else None
     if result.join_date_changed is not None and params is not None:
         # One "date changed" message: a second move before it goes joins the first.
         waiting = existing[result.join_date_changed]

@@ -29,6 +29,7 @@ from tracker.alerts.schedule import (
 )
 from tracker.domain.appointments import APPOINTMENT_DEADLINES, AppointmentStatus, appointment_id_of
 from tracker.domain.model import AlertState, DeadlineChange
+from tracker.domain.rules import STAFF_ONLY
 from tracker.store.models import Alert, Appointment, Case, DeadlineRow, Parolee, Representative
 
 # A USCIS decision the person must hear about (tracker.uscis.actions), and its text.
@@ -70,14 +71,16 @@ def longest_contact(session: Session, composer: Composer) -> str:
 
 
 def upcoming(session: Session, case_ids: Sequence[int | None], today: date) -> list[DeadlineView]:
-    """The deadlines of these cases still ahead on `today` (the person's date), soonest first."""
+    """The deadlines of these cases still ahead on `today` (the person's date), soonest
+    first; those for the representative alone are not the person's to hear of."""
     rows = session.exec(
         select(DeadlineRow)
         .where(col(DeadlineRow.case_id).in_(list(case_ids)))
         .where(col(DeadlineRow.cancelled_at).is_(None), col(DeadlineRow.act_by) >= today)
         .order_by(col(DeadlineRow.act_by))
     ).all()
-    return [DeadlineView.of_row(row) for row in rows]
+    views = [DeadlineView.of_row(row) for row in rows]
+    return [view for view in views if STAFF_ONLY not in view.flags]
 
 
 def change_params(changes: Sequence[DeadlineChange], deadlines: Sequence[DeadlineView]) -> str:

@@ -31,6 +31,7 @@ from tracker.alerts.policy import (
     too_late,
 )
 from tracker.domain.model import AlertState, Deadline, DeadlineKind, Status
+from tracker.domain.rules import STAFF_ONLY
 
 WELCOME = "welcome"
 DATE_CHANGED = "date_changed"
@@ -212,7 +213,7 @@ def reminders_of(
     wanted: list[Wanted] = []
     stale: set[Key] = set()
     for deadline in deadlines:
-        if not policy.reminds(deadline.kind, case.status):
+        if not policy.reminds(deadline.kind, case.status) or STAFF_ONLY in deadline.flags:
             continue
         passed = []
         for offset in policy.offsets[deadline.kind]:

@@ -78,6 +78,8 @@ def case_facts(session: Session, case: Case, parolee: Parolee) -> CaseFacts:
                 decision=f.decision,
                 decided_on=f.decided_on,
                 fee_notice_due=f.fee_notice_due,
+                response_due=f.response_due,
+                response_tells_parolee=f.response_tells_parolee,
             )
             for f in filings
         ),

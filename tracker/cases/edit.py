@@ -89,6 +89,9 @@ class CaseFactsUpdate:
 # What an audit row's detail holds: ids, dates and codes.
 Detail = str | int | None
 
+# What a response date answers: a request for evidence, or a notice of intent to deny.
+RESPONSE_NOTICES = ("rfe", "noid")
+
 FACT_FIELDS = ("birth_date", "work_permit_category", "work_permit_expiry", "parole_fee_due")
 
 
@@ -276,6 +279,26 @@ class CaseEdit:
         filing.fee_notice_due, filing.updated_at = due, self.now
         self.touch(filing)
         self._audited("case.fee_notice_recorded", filing=filing.id, due=due.isoformat())
+
+    def response_due(self, filing: Filing, *, due: date, notice: str, tell_parolee: bool) -> None:
+        """The response date of USCIS's request for evidence (`notice` rfe) or notice of
+        intent to deny (noid) on a pending filing; the person is reminded only if
+        `tell_parolee`."""
+        if notice not in RESPONSE_NOTICES:
+            raise InvalidInputError(f"notice {notice!r}: say rfe or noid")
+        if filing.case_id != self.case.id or filing.decision is not None:
+            raise InvalidInputError(f"that filing is not pending on case {self.case.external_id}")
+        if due <= filing.filed_date:
+            raise InvalidInputError(
+                f"the response date {due} is not after the {filing.form.value} was filed "
+                f"({filing.filed_date})"
+            )
+        filing.response_due, filing.response_notice = due, notice
+        filing.response_tells_parolee, filing.updated_at = tell_parolee, self.now
+        self.touch(filing)
+        self._audited(
+            "case.response_due_recorded", filing=filing.id, due=due.isoformat(), notice=notice
+        )
 
     def pending_filing(self, filing_id: int) -> Filing:
         """A pending filing of this case by id, or a plain error."""

@@ -199,6 +199,7 @@ def case_json(session: Any, ref: str, holds: Sequence[Hold]) -> dict[str, Any]:
              "filed_date": f.filed_date.isoformat(),
              "decision": f.decision.value if f.decision else None,
              "decided_on": _day(f.decided_on), "fee_notice_due": _day(f.fee_notice_due),
+             "response_due": _day(f.response_due), "response_notice": f.response_notice,
              "status_text": f.status_text,
              "uscis": uscis.get(f.id)}
             for f in d.filings
@@ -469,6 +470,37 @@ def case_filing_fee_notice(
         with editing(app, session, case, parolee) as edit:
             edit.fee_notice(edit.newest_pending(form), due=day)
         typer.echo(f"Case {case.external_id}: {form.value} fee due {day} recorded.")
+
+
+@filing_app.command("response")
+def case_filing_response(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="External id or internal id.")],
+    due: Annotated[str, typer.Option("--due", help="The response date in USCIS's notice.")],
+    form: Annotated[Form, typer.Option("--form", help="The pending form it is about.")],
+    notice: Annotated[
+        str, typer.Option("--notice", help="rfe (request for evidence) or noid (intent to deny).")
+    ] = "rfe",
+    tell_parolee: Annotated[
+        bool,
+        typer.Option(
+            "--tell-parolee", help="Also text the person that documents are needed from them."
+        ),
+    ] = False,
+    now: NowOption = None,
+) -> None:
+    """Record the response date of a request for evidence or notice of intent to deny: a
+    deadline in the representative's calendar, and texts to the person if asked."""
+    app = make_app(now)
+    day = parse_date(due, "--due")
+    assert day is not None
+    with session_scope(app.engine) as session:
+        case, parolee = find_case(session, ref)
+        with editing(app, session, case, parolee) as edit:
+            edit.response_due(
+                edit.newest_pending(form), due=day, notice=notice, tell_parolee=tell_parolee
+            )
+        who = "the representative and the person" if tell_parolee else "the representative"
+        typer.echo(f"Case {case.external_id}: {form.value} response due {day}, for {who}.")
 
 
 @case_app.command("set")

@@ -87,6 +87,8 @@ class DeadlineKind(StrEnum):
     USCIS_INTERVIEW = "uscis_interview"
     COURT_HEARING = "court_hearing"
     OTHER_APPOINTMENT = "other_appointment"
+    # The day a response to a USCIS request for evidence or notice of intent to deny is due.
+    RFE_RESPONSE_DUE = "rfe_response_due"
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,10 @@ class FilingFacts:
     decided_on: date | None = None
     # The due date in the latest yearly fee notice USCIS sent for this filing.
     fee_notice_due: date | None = None
+    # The response date of USCIS's request for evidence (or notice of intent to deny),
+    # and whether staff chose to remind the person too (else only the representative).
+    response_due: date | None = None
+    response_tells_parolee: bool = False
 
     @property
     def pending(self) -> bool:

@@ -8,7 +8,9 @@ The rules are data; this module only knows the few formula shapes they use:
 - `recorded_date`: a date recorded on the case (work permit expiry, parole fee due date);
 - `tps_window`: the close of a TPS registration window listed in the same file;
 - `annual_fee`: the yearly fee of a pending application (the annual asylum fee);
-- `appointment`: the day of each scheduled appointment of the rule's kind.
+- `appointment`: the day of each scheduled appointment of the rule's kind;
+- `response_due`: the response date staff recorded from USCIS's request for evidence or
+  notice of intent to deny, for each filing still pending.
 """
 
 from collections.abc import Iterable, Sequence
@@ -45,7 +47,10 @@ FORMULAS = (
     "tps_window",
     "annual_fee",
     "appointment",
+    "response_due",
 )
+# A deadline for the representative only: no text to the person (the feed shows it).
+STAFF_ONLY = "staff_only"
 ANNIVERSARY_BASES = ("arrival", "parole_start")
 RECORDED_FIELDS = ("work_permit_expiry", "parole_fee_due")
 REGISTRATIONS = ("initial", "re-registration")
@@ -206,6 +211,8 @@ def _apply(rule: Rule, facts: CaseFacts, end: date, ruleset: RuleSet) -> list[De
         return _annual_fee_deadlines(rule, facts, ruleset)
     if rule.formula == "appointment":
         return _appointment_deadlines(rule, facts)
+    if rule.formula == "response_due":
+        return _response_deadlines(rule, facts)
     if rule.formula == "end_offset":
         day = end + timedelta(days=rule.date_offset_days)
         act_by = end + timedelta(days=rule.act_by_offset_days)
@@ -344,6 +351,22 @@ def _appointment_deadlines(rule: Rule, facts: CaseFacts) -> list[Deadline]:
         replace(_deadline(rule, a.day, a.day, key=str(a.id)), starts_at=a.starts_at)
         for a in facts.appointments
         if DEADLINE_KINDS[AppointmentKind(a.kind)] == rule.kind
+    ]
+
+
+def _response_deadlines(rule: Rule, facts: CaseFacts) -> list[Deadline]:
+    """The response date of each pending filing's request for evidence; the person is
+    reminded only if staff chose so."""
+    return [
+        _deadline(
+            rule,
+            f.response_due,
+            f.response_due,
+            key=f"{f.form.value}:{f.filed.isoformat()}",
+            flags=() if f.response_tells_parolee else (STAFF_ONLY,),
+        )
+        for f in facts.filings
+        if f.response_due is not None and f.pending
     ]
 
 

@@ -35,6 +35,7 @@ LABELS = {
     "uscis_interview": "USCIS interview",
     "court_hearing": "Immigration court hearing",
     "other_appointment": "Appointment",
+    "rfe_response_due": "Respond to USCIS request (evidence or intent to deny)",
 }
 
 

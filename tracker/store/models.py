@@ -180,6 +180,11 @@ class Filing(SQLModel, table=True):
     decided_on: date | None = None
     # The due date in the latest yearly fee notice (the annual asylum fee).
     fee_notice_due: date | None = None
+    # The response date of USCIS's request for evidence or notice of intent to deny
+    # (`response_notice`: rfe or noid), and whether the person is texted about it too.
+    response_due: date | None = None
+    response_notice: str | None = Field(default=None, max_length=8)
+    response_tells_parolee: bool = False
     created_at: datetime = instant()
     updated_at: datetime = instant()
 

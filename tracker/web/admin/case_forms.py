@@ -170,6 +170,20 @@ def fee_notice(fields: Fields) -> tuple[int, date]:
     return filing_id, _date(fields, "due", "Due", "the due date in the notice")
 
 
+def response_due(fields: Fields) -> tuple[int, date, str, bool]:
+    """Which pending filing USCIS's request is about, its response date, whether it is a
+    request for evidence (rfe) or a notice of intent to deny (noid), and whether the person
+    is texted too."""
+    filing_id = whole(fields, "filing", "Filing", 1, MAX_ID)
+    if filing_id is None:
+        raise FieldError("filing", "Filing", "choose the pending filing the request is about.")
+    notice = text(fields, "notice") or "rfe"
+    if notice not in ("rfe", "noid"):
+        raise FieldError("notice", "Notice", "choose a request for evidence or an intent to deny.")
+    due = _date(fields, "due", "Respond by", "the response date in the notice")
+    return filing_id, due, notice, text(fields, "tell") == "yes"
+
+
 def termination_notice(fields: Fields) -> tuple[int, date]:
     """Which termination the person was notified of, and the day the notice arrived."""
     termination_id = whole(fields, "termination", "Termination", 1, MAX_ID)

@@ -302,6 +302,23 @@ def case_routes(app: App, auth: AdminAuth) -> APIRouter:
 
         return act(request, visitor, case_id, "fee", fields, do, ("due", "Due"))
 
+    @router.post("/{case_id:int}/response-dates")
+    async def response_dated(
+        request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)
+    ) -> Response:
+        fields = await auth.form(request, visitor)
+
+        def do(session: Session, case: Case, parolee: Parolee) -> str:
+            filing_id, due, notice, tell = case_forms.response_due(fields)
+            with editing(visitor, session, case, parolee) as edit:
+                edit.response_due(
+                    edit.pending_filing(filing_id), due=due, notice=notice, tell_parolee=tell
+                )
+            who = " The person will be reminded too." if tell else ""
+            return f"Response date recorded: {due}.{who}"
+
+        return act(request, visitor, case_id, "response", fields, do, ("due", "Respond by"))
+
     @router.post("/{case_id:int}/termination-notices")
     async def notified(
         request: Request, case_id: int, visitor: Visitor = Depends(auth.signed_in)

@@ -71,6 +71,7 @@ from tracker.web.api.schemas import (
     HoldOut,
     RepresentativeOut,
     RescheduleIn,
+    ResponseDueIn,
     StatusChanged,
     StatusChangeIn,
     StatusChangeOut,
@@ -337,6 +338,28 @@ def api_routes(app: App) -> APIRouter:
             filing = filing_of(session, must_id(case.id), filing_id)
             with editing(session, case, parolee, caller) as edit:
                 edit.fee_notice(filing, due=body.due)
+            return _case(session, case, parolee, app)
+
+    @router.post(
+        "/cases/{case_id}/filings/{filing_id}/response-due",
+        response_model=CaseOut,
+        responses=WRITE_ERRORS,
+    )
+    def post_response_due(
+        case_id: CaseRef,
+        filing_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+        body: ResponseDueIn,
+        caller: Caller = Depends(auth.caller),
+    ) -> CaseOut:
+        """Record the response date of a request for evidence or notice of intent to deny:
+        a deadline (`rfe_response_due`) in the calendars, texted to the person if asked."""
+        with session_scope(app.engine) as session:
+            case, parolee = find_case(session, case_id, caller)
+            filing = filing_of(session, must_id(case.id), filing_id)
+            with editing(session, case, parolee, caller) as edit:
+                edit.response_due(
+                    filing, due=body.due, notice=body.notice, tell_parolee=body.tell_parolee
+                )
             return _case(session, case, parolee, app)
 
     @router.post(

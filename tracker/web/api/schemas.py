@@ -254,6 +254,15 @@ class FeeNoticeIn(Input):
     due: Day
 
 
+class ResponseDueIn(Input):
+    """The response date of USCIS's request for evidence (rfe) or notice of intent to deny
+    (noid) on a pending filing; `tell_parolee` also texts the person."""
+
+    due: Day
+    notice: Literal["rfe", "noid"] = "rfe"
+    tell_parolee: bool = False
+
+
 class FilingOut(BaseModel):
     """An application on another path, with USCIS's latest word on it."""
 
