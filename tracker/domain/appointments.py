@@ -251,7 +251,8 @@ def appointment_request(
         if starts_at < now and not past:
             raise InvalidInputError(
                 f"{local:{LOCAL_FORMAT}} in {tz.key} has passed: to record an appointment "
-                "that already happened, say so (--past)"
+                "that already happened, mark it so (--past on the command line, "
+                '"past": true in the API, "Already happened?" on the case page)'
             )
         if local.date() > add_years(now.date(), FURTHEST_YEARS):
             raise InvalidInputError(

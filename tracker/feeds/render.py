@@ -4,7 +4,7 @@ Every value that ends up in the document is derived from the data, never from th
 of rendering: an unchanged feed renders to the same bytes, so its ETag is stable.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
@@ -70,9 +70,25 @@ def render_feed(
         if policy.reminder_events:
             for days in policy.alarm_days:
                 calendar.add_component(_reminder_event(item, days, privacy))
-    # A VTIMEZONE for every zone an appointment names (RFC 5545 3.2.19: each TZID needs one).
-    calendar.add_missing_timezones()
+    _add_timezones(calendar, [item.appointment for item in items if item.appointment])
     return bytes(calendar.to_ical())
+
+
+def _add_timezones(calendar: Calendar, appointments: list[FeedAppointment]) -> None:
+    """A VTIMEZONE for every zone an appointment names (RFC 5545 3.2.19: each TZID needs
+    one), covering only the years the appointments fall in, one RDATE per line: vobject
+    reads only the first date of a comma-separated RDATE list, and would put a summer
+    appointment an hour off."""
+    if not appointments:
+        return
+    years = [at.local_start.year for at in appointments]
+    calendar.add_missing_timezones(date(min(years) - 1, 1, 1), date(max(years) + 2, 1, 1))
+    for zone in calendar.walk("VTIMEZONE"):
+        for observance in zone.subcomponents:
+            listed = observance.pop("RDATE", [])
+            for dates in listed if isinstance(listed, list) else [listed]:
+                for one in dates.dts:
+                    observance.add("RDATE", one.dt)
 
 
 def last_modified(items: list[FeedItem], fallback: datetime) -> datetime:
