@@ -14,9 +14,11 @@ from tests.conftest import NOW, ROOT
 from tests.fakes.twilio_server import FakeTwilioServer
 from tracker.bootstrap import App
 from tracker.clock import Clock, FixedClock
+from tracker.importer.mapping import OURS, ColumnMapping, mapping_named
 from tracker.importer.report import ImportReport
 from tracker.importer.rows import APPOINTMENT_COLUMNS, COLUMNS, KEPT_WHEN_ABSENT
 from tracker.importer.service import ImportOptions, import_file
+from tracker.importer.sources import AS_IT_COMES, ReadAs
 from tracker.settings import load_settings
 from tracker.web.app import create_app
 
@@ -101,7 +103,12 @@ def write_csv(
 
 
 def import_options(
-    *, dry_run: bool = False, skip_invalid: bool = False, rejects: Path | None = None
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    rejects: Path | None = None,
+    mapping: ColumnMapping = OURS,
+    read_as: ReadAs = AS_IT_COMES,
 ) -> ImportOptions:
     """How the tests import: as user "test", people without a time zone in New York."""
     return ImportOptions(
@@ -110,7 +117,14 @@ def import_options(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
         rejects=rejects,
+        read_as=read_as,
+        mapping=mapping,
     )
+
+
+def shipped_mapping(name: str) -> ColumnMapping:
+    """A mapping shipped in config/mappings."""
+    return mapping_named(name, CONFIG / "mappings")
 
 
 def run_import(

@@ -1,18 +1,69 @@
-"""`tracker import FILE.csv`: bring a case list in, all or nothing."""
+"""`tracker import FILE`: bring a case list in, all or nothing, from CSV or XLSX, through
+our header or a column mapping; `tracker import suggest FILE` proposes a mapping."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from tracker.cli.common import NowOption, actor, make_app, warn
 from tracker.errors import InvalidInputError
+from tracker.importer.mapping import OURS, ColumnMapping, mapping_named, shipped
 from tracker.importer.report import ImportReport
 from tracker.importer.service import ImportOptions, import_file
+from tracker.importer.sources import FileProblems, ReadAs, open_source
+from tracker.importer.suggest import suggest_mapping
+from tracker.settings import load_settings
+
+FILE_COMMAND = "file"
 
 
+class _ImportGroup(TyperGroup):
+    """`tracker import FILE ...` runs the `file` command: a path is not a command name."""
+
+    # ctx is typer's vendored click Context, which typer does not export: Any.
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = [FILE_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+
+import_app = typer.Typer(
+    cls=_ImportGroup,
+    no_args_is_help=True,
+    help="Import cases from CSV or XLSX: tracker import FILE [--mapping M] [--dry-run]; "
+    "tracker import suggest FILE writes a mapping to edit and keep.",
+)
+
+SheetOption = Annotated[
+    str | None, typer.Option("--sheet", help="The workbook's sheet to read (default: the first).")
+]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="A CSV's encoding when it is not UTF-8 or UTF-16 with a byte-order mark "
+        "(windows-1252, as Excel for Windows saves CSV).",
+    ),
+]
+
+
+@import_app.command(FILE_COMMAND)
 def import_command(
-    path: Annotated[Path, typer.Argument(metavar="FILE.csv", help="UTF-8 CSV, one case a row.")],
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="CSV (UTF-8) or XLSX, one case a row.")
+    ],
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping",
+            help="A column mapping: a TOML file's path, or a shipped one (generic, "
+            "legalserver). Without it the file must use our header.",
+        ),
+    ] = None,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and count; write nothing.")
     ] = False,
@@ -35,6 +86,8 @@ def import_command(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
         rejects=rejects,
+        read_as=ReadAs(sheet=sheet, encoding=encoding),
+        mapping=_mapping(mapping, app.settings.config_dir / "mappings"),
     )
     with typer.progressbar(length=_data_lines(path), label="Importing", file=None) as bar:
         report = import_file(
@@ -43,7 +96,39 @@ def import_command(
     _print(report, dry_run, skip_invalid, rejects)
 
 
+@import_app.command("suggest")
+def suggest_command(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="The CSV or XLSX to map.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the mapping here (default: print it)."),
+    ] = None,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+) -> None:
+    """Propose a column mapping from FILE's header and first rows, to check and keep."""
+    if out is not None and out.exists():
+        raise InvalidInputError(f"--out: {out} exists; choose a new file name")
+    mappings = load_settings().config_dir / "mappings"
+    try:
+        source = open_source(path, ReadAs(sheet=sheet, encoding=encoding))
+    except FileProblems as exc:
+        raise InvalidInputError(str(exc)) from None
+    text = suggest_mapping(source, shipped(mappings), name=path.stem)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"Wrote {out}: check it, then: tracker import {path} --mapping {out}")
+
+
+def _mapping(ref: str | None, mappings: Path) -> ColumnMapping:
+    return OURS if ref is None else mapping_named(ref, mappings)
+
+
 def _data_lines(path: Path) -> int:
+    if path.suffix.lower() != ".csv":
+        return 0
     try:
         with path.open("rb") as stream:
             return max(sum(1 for _ in stream) - 1, 0)
@@ -56,6 +141,8 @@ def _print(report: ImportReport, dry_run: bool, skip_invalid: bool, rejects: Pat
         warn(str(error))
     for warning in report.warnings:
         warn(f"warning: {warning}")
+    if report.unused_columns:
+        warn("Columns left aside (no field takes them): " + ", ".join(report.unused_columns))
     counts = (
         f"{report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.grants_added} grant(s) added"

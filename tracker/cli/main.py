@@ -23,7 +23,7 @@ from tracker.cli.common import (
     warn,
 )
 from tracker.cli.feeds import feeds_app
-from tracker.cli.imports import import_command
+from tracker.cli.imports import import_app
 from tracker.cli.keys import keys_app
 from tracker.cli.person import person_app
 from tracker.cli.retention import retention_app
@@ -58,7 +58,7 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(uscis_app, name="uscis")
-app.command("import")(import_command)
+app.add_typer(import_app, name="import")
 app.command("synthetic")(synthetic_command)
 
 

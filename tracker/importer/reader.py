@@ -1,74 +1,69 @@
-"""Reads an import file as UTF-8 CSV records, each with the line it starts on."""
+"""An import file read through its mapping: records of our fields, each with where it
+stands in the file, and errors that name the file's own columns and rows."""
 
-import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tracker.importer.rows import RowError, check_header
-
-
-class FileProblems(Exception):
-    """The file as a whole cannot be imported (not UTF-8, not CSV, a bad header)."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = errors
+from tracker.importer.mapping import OURS, Binding, ColumnMapping, bind
+from tracker.importer.rows import RowError
+from tracker.importer.sources import AS_IT_COMES, FileProblems, ReadAs, Source, open_source
 
 
 @dataclass(frozen=True)
 class Record:
-    """One data row: the line it starts on (the header is line 1) and its values."""
+    """One data row: where it stands (the header is 1) and our fields' text."""
 
     line: int
     values: dict[str, str]
-    # Set when the row has more or fewer values than the header has columns.
+    # The row as the file has it, for the rejects file.
+    cells: tuple[str, ...]
+    # Set when a CSV row has more or fewer values than the header has columns.
     width_problem: str | None = None
+    # Cells the mapping could not read (a value it has no entry for, a date it cannot read).
+    problems: tuple[RowError, ...] = ()
 
 
-def records(path: Path) -> Iterator[Record]:
-    """Every non-blank data row; raises FileProblems for a file it cannot read."""
-    if not path.is_file():
-        raise FileProblems([RowError(0, "", str(path), "no such file")])
-    reader = csv.reader(_utf8_lines(path), strict=True)
-    try:
-        header = [name.strip() for name in next(reader)]
-    except StopIteration:
-        raise FileProblems(
-            [RowError(1, "", "", "the file is empty; it needs a header row")]
-        ) from None
-    except csv.Error as exc:
-        raise FileProblems([RowError(1, "", "", f"not valid CSV: {exc}")]) from None
-    problems = check_header(header)
-    if problems:
-        raise FileProblems(problems)
-    line = reader.line_num + 1
-    try:
-        for values in reader:
-            if any(v.strip() for v in values):
-                yield _record(line, header, values)
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise FileProblems([RowError(line, "", "", f"not valid CSV: {exc}")]) from None
+class CaseFile:
+    """An import file (CSV or XLSX) and the mapping that reads it."""
 
+    def __init__(
+        self, path: Path, how: ReadAs = AS_IT_COMES, mapping: ColumnMapping = OURS
+    ) -> None:
+        self.path = path
+        self.how = how
+        self.mapping = mapping
+        self.sheet = ""
+        self.binding: Binding | None = None
 
-def _record(line: int, header: list[str], values: list[str]) -> Record:
-    if len(values) != len(header):
-        # Keep what there is, so the rejects file still shows the row to fix.
-        kept = dict(zip(header, values, strict=False))
-        return Record(line, kept, f"{len(values)} values for {len(header)} columns")
-    return Record(line, dict(zip(header, values, strict=True)))
+    def records(self) -> Iterator[Record]:
+        """Every non-blank data row; raises FileProblems for a file it cannot read."""
+        source = open_source(self.path, self.how)
+        self.sheet = source.sheet
+        bound = bind(self.mapping, source.header)
+        if isinstance(bound, list):
+            raise FileProblems([self.locate(e) for e in bound])
+        self.binding = bound
+        return self._records(source, bound)
 
+    @property
+    def header(self) -> tuple[str, ...]:
+        """The file's header as it names its columns (after `records()`)."""
+        return self.binding.header if self.binding else ()
 
-def _utf8_lines(path: Path) -> Iterator[str]:
-    with path.open("rb") as stream:
-        for number, raw in enumerate(stream, start=1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                reason = (
-                    f"the file is not UTF-8 (byte {raw[exc.start]:#04x}); "
-                    "save it as UTF-8 CSV and import it again"
-                )
-                raise FileProblems([RowError(number, "", "", reason)]) from None
-            yield text.removeprefix("\ufeff") if number == 1 else text
+    def locate(self, error: RowError) -> RowError:
+        """`error`, naming the column as the file does, on its sheet."""
+        located = self.binding.locate(error) if self.binding else error
+        return replace(located, sheet=self.sheet) if self.sheet else located
+
+    def _records(self, source: Source, binding: Binding) -> Iterator[Record]:
+        width = len(source.header)
+        for row in source.rows():
+            cells = tuple(c if isinstance(c, str) else str(c) for c in row.cells)
+            values, problems = binding.values(row.number, row.cells, source.date1904)
+            if len(row.cells) != width:
+                # Keep what there is, so the rejects file still shows the row to fix.
+                problem = f"{len(row.cells)} values for {width} columns"
+                yield Record(row.number, values, cells, problem)
+                continue
+            yield Record(row.number, values, cells, problems=tuple(problems))

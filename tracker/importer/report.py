@@ -20,6 +20,9 @@ class ImportReport:
     written: bool = False
     # The file as a whole could not be read: nothing can be imported, even skipping rows.
     unreadable: bool = False
+    # The workbook's sheet read ("" for a CSV), and the file's columns no field takes.
+    sheet: str = ""
+    unused_columns: list[str] = field(default_factory=list)
 
     @property
     def bad_lines(self) -> set[int]:

@@ -68,18 +68,26 @@ MAX_LENGTHS = {"external_id": 64, "full_name": NAME_MAX, "representative_name": 
 
 @dataclass(frozen=True)
 class RowError:
-    """What is wrong, and where: line 1 is the header."""
+    """What is wrong, and where: line (or sheet row) 1 is the header."""
 
     line: int
     column: str
     value: str
     reason: str
+    # A workbook's sheet: `line` is then the sheet's row number.
+    sheet: str = ""
+
+    @property
+    def where(self) -> str:
+        """ "line 4", "sheet 'Cases' row 4", or "file"."""
+        if not self.line:
+            return f"sheet {self.sheet!r}" if self.sheet else "file"
+        return f"sheet {self.sheet!r} row {self.line}" if self.sheet else f"line {self.line}"
 
     def __str__(self) -> str:
         column = f" column {self.column}" if self.column else ""
         value = f" ({self.value!r})" if self.value else ""
-        where = f"line {self.line}" if self.line else "file"
-        return f"{where}{column}{value}: {self.reason}"
+        return f"{self.where}{column}{value}: {self.reason}"
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from sqlalchemy import Engine
 
 from tracker.cases.terminations import ProgramEnd, termination_ends
 from tracker.domain.model import Program
-from tracker.importer.reader import FileProblems, records
+from tracker.importer.mapping import OURS, ColumnMapping
+from tracker.importer.reader import CaseFile
 from tracker.importer.rejects import write_rejects
 from tracker.importer.report import ImportReport
 from tracker.importer.rows import ImportRow, RowError, parse_row
+from tracker.importer.sources import AS_IT_COMES, FileProblems, ReadAs
 from tracker.importer.writer import CaseWriter
 from tracker.policies import Policies
 from tracker.store import audit
@@ -34,6 +36,8 @@ class ImportOptions:
     dry_run: bool = False
     skip_invalid: bool = False
     rejects: Path | None = None
+    read_as: ReadAs = AS_IT_COMES
+    mapping: ColumnMapping = OURS
 
 
 class _RollBack(Exception):
@@ -50,15 +54,45 @@ def import_file(
 ) -> ImportReport:
     """Check, then write, the cases in `path`."""
     report = ImportReport()
+    file = CaseFile(path, options.read_as, options.mapping)
+    try:
+        _import(engine, file, policies, now, options, report, progress)
+    except FileProblems as exc:
+        report.errors = exc.errors
+        report.unreadable = True
+        return report
+    report.sheet = file.sheet
+    report.unused_columns = list(file.binding.unused) if file.binding else []
+    report.errors = [file.locate(e) for e in report.errors]
+    report.warnings = [file.locate(e) for e in report.warnings]
+    if (
+        options.skip_invalid
+        and options.rejects is not None
+        and report.errors
+        and not options.dry_run
+    ):
+        write_rejects(file, options.rejects, report.errors)
+    return report
+
+
+def _import(
+    engine: Engine,
+    file: CaseFile,
+    policies: Policies,
+    now: datetime,
+    options: ImportOptions,
+    report: ImportReport,
+    progress: Callable[[int], None],
+) -> None:
     try:
         with session_scope(engine) as session:
             ends = termination_ends(session, policies.known_terminations)
-        _check_file(path, now, options, report, ends)
+        _check_file(file, now, options, report, ends)
         if report.errors and not options.skip_invalid:
-            return report
+            return
         with session_scope(engine) as session:
             writer = CaseWriter(session, policies, now, options.actor, report)
-            for batch in _batches(_good_rows(path, now, options, report.bad_lines)):
+            for batch in _batches(_good_rows(file, now, options, report.bad_lines)):
                 writer.write(batch)
                 progress(len(batch))
             if options.dry_run or (report.errors and not options.skip_invalid):
@@ -71,30 +105,18 @@ def import_file(
                     action="import",
                     entity="file",
                     entity_id=None,
-                    file=path.name,
+                    file=file.path.name,
                     created=report.created,
                     updated=report.updated,
                     rejected=len(report.bad_lines),
                 )
             report.written = True
-    except FileProblems as exc:
-        report.errors = exc.errors
-        report.unreadable = True
-        return report
     except _RollBack:
         pass
-    if (
-        options.skip_invalid
-        and options.rejects is not None
-        and report.errors
-        and not options.dry_run
-    ):
-        write_rejects(path, options.rejects, report.errors)
-    return report
 
 
 def _check_file(
-    path: Path,
+    file: CaseFile,
     now: datetime,
     options: ImportOptions,
     report: ImportReport,
@@ -102,10 +124,13 @@ def _check_file(
 ) -> None:
     first_line: dict[str, int] = {}
     receipt_line: dict[str, int] = {}
-    for record in records(path):
+    for record in file.records():
         report.rows += 1
         if record.width_problem:
             report.errors.append(RowError(record.line, "", "", record.width_problem))
+            continue
+        if record.problems:
+            report.errors += record.problems
             continue
         parsed = parse_row(
             record.values,
@@ -159,10 +184,10 @@ def _check_file(
 
 
 def _good_rows(
-    path: Path, now: datetime, options: ImportOptions, bad: set[int]
+    file: CaseFile, now: datetime, options: ImportOptions, bad: set[int]
 ) -> Iterator[ImportRow]:
-    for record in records(path):
-        if record.line in bad or record.width_problem:
+    for record in file.records():
+        if record.line in bad or record.width_problem or record.problems:
             continue
         parsed = parse_row(
             record.values,
