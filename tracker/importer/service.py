@@ -1,7 +1,9 @@
 """Imports a case file: check every row first, then write all of it in one transaction.
 
-A file with any bad row writes nothing, unless the caller skips invalid rows; a dry run
-does every step, database checks included, and then rolls back.
+A file with any bad row writes nothing, unless the caller skips invalid rows. A dry run
+writes nothing and holds no long transaction: new cases are found by batched lookups and
+only counted; known ones are compared (with the database's checks) a batch at a time, in
+short transactions that are rolled back.
 """
 
 from collections.abc import Callable, Iterator
@@ -90,12 +92,15 @@ def _import(
         _check_file(file, now, options, report, ends)
         if report.errors and not options.skip_invalid:
             return
+        if options.dry_run:
+            _dry_run(engine, file, policies, now, options, report, progress)
+            return
         with session_scope(engine) as session:
             writer = CaseWriter(session, policies, now, options.actor, report)
             for batch in _batches(_good_rows(file, now, options, report.bad_lines)):
                 writer.write(batch)
                 progress(len(batch))
-            if options.dry_run or (report.errors and not options.skip_invalid):
+            if report.errors and not options.skip_invalid:
                 raise _RollBack
             if report.created or report.updated:
                 audit.record(
@@ -113,6 +118,25 @@ def _import(
             report.written = True
     except _RollBack:
         pass
+
+
+def _dry_run(
+    engine: Engine,
+    file: CaseFile,
+    policies: Policies,
+    now: datetime,
+    options: ImportOptions,
+    report: ImportReport,
+    progress: Callable[[int], None],
+) -> None:
+    for batch in _batches(_good_rows(file, now, options, report.bad_lines)):
+        try:
+            with session_scope(engine) as session:
+                writer = CaseWriter(session, policies, now, options.actor, report)
+                writer.write(batch, create=False)
+                raise _RollBack
+        except _RollBack:
+            progress(len(batch))
 
 
 def _check_file(
