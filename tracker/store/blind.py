@@ -113,8 +113,10 @@ def _changed(instance: Any, attribute: str) -> bool:
 
 def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
     keyring: Keyring | None = None
-    for instance in (*session.new, *session.dirty):
-        is_new = instance in session.new
+    # session.new builds a new set on every call: read it once, not once per instance.
+    new = session.new
+    for instance in (*new, *session.dirty):
+        is_new = instance in new
         for index in INDEXES.get(type(instance), ()):
             if is_new or _changed(instance, index.source):
                 keyring = keyring or session_keyring(session)
@@ -124,11 +126,12 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: object
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     # `session.new` and attribute history still describe the flush that just ran.
+    new = session.new
     renamed = [
         p
-        for p in (*session.new, *session.dirty)
+        for p in (*new, *session.dirty)
         if isinstance(p, Parolee)
-        and (p in session.new or _changed(p, "full_name") or _changed(p, "erased_at"))
+        and (p in new or _changed(p, "full_name") or _changed(p, "erased_at"))
     ]
     if renamed:
         replace_name_words(
