@@ -6,7 +6,6 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from tracker.alerts.planner import plan_case
-from tracker.alerts.schedule import DeadlineView
 from tracker.domain.appointments import AppointmentStatus
 from tracker.domain.model import (
     AppointmentFacts,
@@ -141,36 +140,20 @@ def refresh_case(
     parolee: Parolee,
     policies: Policies,
     now: datetime,
-    *,
-    facts: CaseFacts | None = None,
-    is_new: bool = False,
 ) -> list[DeadlineChange]:
-    """Recompute a case's end and deadlines and store them, in the caller's transaction.
-
-    `facts` and `is_new` let a bulk import skip reads it knows the answer to.
-    """
-    facts = facts or case_facts(session, case, parolee)
+    """Recompute a case's end and deadlines and store them, in the caller's transaction."""
+    facts = case_facts(session, case, parolee)
     case.end_date = case_end(facts)
     session.add(case)
     computed = compute_deadlines(facts, policies.deadlines)
     assert case.id is not None, "flush the case before refreshing it"
-    rows = [] if is_new else stored_deadlines(session, case.id)
+    rows = stored_deadlines(session, case.id)
     # Compare before storing: _store updates these same row objects in place.
     changes = changes_between(rows, computed)
     _store(session, case.id, rows, computed, now)
     if policies.reminders is not None:
         # Same transaction: a change and the reminders it calls for commit together.
-        known = [DeadlineView.of(d) for d in sorted(computed, key=lambda d: d.act_by)]
-        plan_case(
-            session,
-            case,
-            parolee,
-            policies.reminders,
-            now,
-            changes,
-            deadlines=known if is_new else None,
-            existing=[] if is_new else None,
-        )
+        plan_case(session, case, parolee, policies.reminders, now, changes)
     return changes
 
 
@@ -182,7 +165,7 @@ def _store(
     for deadline in computed:
         row = by_slot.pop(deadline.slot, None)
         if row is None:
-            new.append(_new_row(case_id, deadline, now))
+            new.append(deadline_values(case_id, deadline, now))
         else:
             _update(row, deadline, now)
             session.add(row)
@@ -199,7 +182,8 @@ def _store(
             session.add(row)
 
 
-def _new_row(case_id: int, deadline: Deadline, now: datetime) -> dict[str, object]:
+def deadline_values(case_id: int, deadline: Deadline, now: datetime) -> dict[str, object]:
+    """The stored row of a newly computed deadline."""
     return {
         "case_id": case_id,
         "slot": deadline.slot,

@@ -11,7 +11,7 @@ the whole edit back.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import update
@@ -22,7 +22,7 @@ from tracker.alerts.outbox import enqueue
 from tracker.alerts.planner import can_text
 from tracker.alerts.policy import local_date, next_allowed, too_late
 from tracker.alerts.schedule import APPOINTMENT_MOVED, Wanted
-from tracker.cases.deadlines import appointment_facts, refresh_case
+from tracker.cases.deadlines import refresh_case
 from tracker.domain.appointments import (
     AppointmentRequest,
     AppointmentStatus,
@@ -31,7 +31,6 @@ from tracker.domain.appointments import (
 )
 from tracker.domain.identifiers import normalise_category, normalise_receipt
 from tracker.domain.model import (
-    CaseFacts,
     DeadlineChange,
     Decision,
     Form,
@@ -105,10 +104,6 @@ class CaseEdit:
     by: str
     policies: Policies
     now: datetime
-    # A new case (a bulk import): there is nothing stored to compare with or look up, and
-    # `facts` (when given) saves reading back what the import just wrote.
-    is_new: bool = False
-    facts: CaseFacts | None = None
     # What the refresh on leaving changed (after the block).
     changes: list[DeadlineChange] = field(default_factory=list)
     _refresh: bool = False
@@ -218,15 +213,13 @@ class CaseEdit:
     ) -> Filing:
         """An application filed; a paroled case whose filing starts a wait moves to that
         pending status (the status step gives `reason`), unless `moves_status` is False
-        (the API's contract: a status change is posted on its own). A new case's status
-        already says what it waits on."""
+        (the API's contract: a status change is posted on its own)."""
         filing = self._filing(form, receipt, filed)
-        pending = PENDING_STATUS.get(form) if moves_status and not self.is_new else None
+        pending = PENDING_STATUS.get(form) if moves_status else None
         if pending and self.case.status == Status.PAROLED:
             self._status_step(pending, reason or f"{form.value} filing recorded", filed)
-        if not self.is_new:
-            self._flush()
-            self._audited("case.filing_added", filing=filing.id, form=form.value)
+        self._flush()
+        self._audited("case.filing_added", filing=filing.id, form=form.value)
         return filing
 
     def decide(self, filing: Filing, *, decision: Decision, on: date) -> None:
@@ -347,10 +340,6 @@ class CaseEdit:
         )
         self.touch(appointment)
         self._flush()
-        if self.facts is not None:
-            # A bulk import's facts were read before: the rules must see this one too.
-            known = (*self.facts.appointments, appointment_facts(appointment))
-            self.facts = replace(self.facts, appointments=known)
         self._appointment_step(appointment, None, reason)
         self._audited("case.appointment_added", appointment=appointment.id, kind=request.kind.value)
         return appointment
@@ -428,7 +417,7 @@ class CaseEdit:
             self.session.get(Representative, representative_id) is None
         ):
             raise InvalidInputError("that representative does not exist")
-        held = [] if self.is_new else self._assignments()
+        held = self._assignments()
         wanted = [representative_id] if representative_id else []
         if [a.representative_id for a in held] == wanted:
             return False
@@ -446,9 +435,8 @@ class CaseEdit:
         self.case.representative_id = representative_id
         self.case.updated_at = self.now
         self.touch(self.case)
-        if not self.is_new:
-            self.renamed()
-            self._audited("case.representative_assigned", representative=representative_id)
+        self.renamed()
+        self._audited("case.representative_assigned", representative=representative_id)
         return True
 
     def renamed(self) -> None:
@@ -482,17 +470,9 @@ class CaseEdit:
     def finish(self) -> list[DeadlineChange]:
         """Recompute the case and write the audit rows; `case_edit` calls it on leaving."""
         if self._refresh:
-            # A bulk import's new cases are flushed together at the end, in batches.
-            if not self.is_new:
-                self._flush()
+            self._flush()
             self.changes = refresh_case(
-                self.session,
-                self.case,
-                self.parolee,
-                self.policies,
-                self.now,
-                facts=self.facts,
-                is_new=self.is_new,
+                self.session, self.case, self.parolee, self.policies, self.now
             )
         for action, values in self._audit:
             audit.record(
@@ -664,8 +644,6 @@ def case_edit(
     policies: Policies,
     now: datetime,
     parolee: Parolee | None = None,
-    is_new: bool = False,
-    facts: CaseFacts | None = None,
 ) -> Iterator[CaseEdit]:
     """Change `case` (whose person is read unless given) in the block; on leaving,
     recompute and audit it once (see above). `by` is who acts, as the audit names them.
@@ -675,7 +653,7 @@ def case_edit(
     """
     person = parolee or session.get(Parolee, case.parolee_id)
     assert person is not None, "a case always has its person"
-    edit = CaseEdit(session, case, person, by, policies, now, is_new=is_new, facts=facts)
+    edit = CaseEdit(session, case, person, by, policies, now)
     yield edit
     edit.finish()
 

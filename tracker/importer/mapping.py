@@ -280,6 +280,9 @@ class _Unreadable(Exception):
 
 
 def _read(cell: Cell, our_field: str, plan: FieldMap, date1904: bool) -> str:
+    if isinstance(cell, str) and not plan.values and not plan.formats:
+        # Text read as it is (our own header's every cell): the row parser checks it.
+        return cell.strip()
     if our_field in DATE_FIELDS:
         text = _date_text(cell, plan.formats, date1904)
     elif our_field in DATETIME_FIELDS:

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from tracker.alerts.consent import consenting, record_consent
 from tracker.cases.appointments import appointments_of
+from tracker.cases.create import NewCase, NewFiling, create_cases
 from tracker.cases.edit import CaseEdit, case_edit
 from tracker.domain.appointments import AppointmentRequest, AppointmentStatus
 from tracker.domain.model import CaseFacts, FilingFacts, GrantFacts, GrantSource, Status
@@ -34,7 +35,9 @@ class CaseWriter:
         self.report = report
         self.representatives: dict[str, Representative] = {}
 
-    def write(self, rows: list[ImportRow]) -> None:
+    def write(self, rows: list[ImportRow], *, create: bool = True) -> None:
+        """Create the batch's new cases and update its known ones; without `create` (a dry
+        run) new cases are only counted."""
         ids = [r.external_id for r in rows]
         existing = {
             c.external_id: (c, p)
@@ -59,6 +62,9 @@ class CaseWriter:
                 fresh.append(row)
             else:
                 self._update(row, *found)
+        if not create:
+            self.report.created += len(fresh)
+            return
         self._create(fresh)
         self.session.flush()
         # Keep memory flat on large files: nothing of this batch is needed again.
@@ -101,50 +107,38 @@ class CaseWriter:
     def _create(self, rows: list[ImportRow]) -> None:
         if not rows:
             return
-        parolees = [
-            Parolee.model_validate(
-                {"created_at": self.now, "updated_at": self.now, **_person(r, self.now)}
-            )
-            for r in rows
-        ]
-        self.session.add_all(parolees)
-        self.session.flush()
-        for row, parolee in zip(rows, parolees, strict=True):
-            if row.sms_consent:
-                self._consent(parolee, given=True)
-        cases = [
-            Case(
-                external_id=r.external_id,
-                parolee_id=must_id(p.id),
-                program=r.program,
-                status=_initial_status(r),
-                end_date=r.parole_expiry,
-                work_permit_expiry=r.work_permit_expiry,
-                work_permit_category=r.work_permit_category,
-                parole_fee_due=r.parole_fee_due,
-                created_at=self.now,
-                updated_at=self.now,
-            )
-            for r, p in zip(rows, parolees, strict=True)
-        ]
-        self.session.add_all(cases)
-        self.session.flush()
-        for row, case, parolee in zip(rows, cases, parolees, strict=True):
-            with self._edit(case, parolee, is_new=True, facts=_facts(row, case)) as edit:
-                edit.representative(self._representative(row))
-                edit.initial_grant(start=row.parole_start, expiry=row.parole_expiry)
-                if row.form_type and row.filed_date:
-                    edit.filing(
-                        form=row.form_type, receipt=row.receipt_number, filed=row.filed_date
-                    )
-                if row.appointment is not None and row.appointment.starts_at >= self.now:
+        new = [self._new_case(r) for r in rows]
+        ids = create_cases(self.session, new, self.policies, self.now, by=self.actor)
+        for row, case_id in zip(rows, ids, strict=True):
+            if row.appointment is not None and row.appointment.starts_at >= self.now:
+                # Adding to a case that exists is a change: through the one edit path.
+                case = self.session.get(Case, case_id)
+                assert case is not None
+                with self._edit(case) as edit:
                     edit.appointment(row.appointment, reason="imported")
-                edit.begin(reason="imported")
         self.report.created += len(rows)
 
-    def _edit(
-        self, case: Case, parolee: Parolee, *, is_new: bool = False, facts: CaseFacts | None = None
-    ) -> AbstractContextManager[CaseEdit]:
+    def _new_case(self, row: ImportRow) -> NewCase:
+        filing = None
+        if row.form_type and row.filed_date:
+            filing = NewFiling(row.form_type, row.receipt_number, row.filed_date)
+        return NewCase(
+            external_id=row.external_id,
+            # A new case has nothing staff entered to keep: every column, given or not.
+            person={**_person(row, self.now), "birth_date": row.birth_date},
+            program=row.program,
+            status=_initial_status(row),
+            representative_id=self._representative(row),
+            grant_start=row.parole_start,
+            grant_expiry=row.parole_expiry,
+            facts=_facts(row),
+            work_permit_expiry=row.work_permit_expiry,
+            work_permit_category=row.work_permit_category,
+            parole_fee_due=row.parole_fee_due,
+            filing=filing,
+        )
+
+    def _edit(self, case: Case, parolee: Parolee | None = None) -> AbstractContextManager[CaseEdit]:
         return case_edit(
             self.session,
             case,
@@ -152,8 +146,6 @@ class CaseWriter:
             by=self.actor,
             policies=self.policies,
             now=self.now,
-            is_new=is_new,
-            facts=facts,
         )
 
     def _update(self, row: ImportRow, case: Case, parolee: Parolee) -> None:
@@ -296,13 +288,13 @@ def _initial_status(row: ImportRow) -> Status:
     return PENDING_STATUS.get(row.form_type, Status.PAROLED) if row.form_type else Status.PAROLED
 
 
-def _facts(row: ImportRow, case: Case) -> CaseFacts:
+def _facts(row: ImportRow) -> CaseFacts:
     filings: tuple[FilingFacts, ...] = ()
     if row.form_type and row.filed_date:
         filings = (FilingFacts(form=row.form_type, filed=row.filed_date),)
     return CaseFacts(
         program=row.program,
-        status=case.status,
+        status=_initial_status(row),
         arrival=row.arrival_date,
         birth_date=row.birth_date,
         citizenship=row.citizenship,
