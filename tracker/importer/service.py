@@ -1,9 +1,11 @@
-"""Imports a case file: check every row first, then write all of it in one transaction.
+"""Imports a case file, all of it or (with bad rows) nothing.
 
-A file with any bad row writes nothing, unless the caller skips invalid rows. A dry run
-writes nothing and holds no long transaction: new cases are found by batched lookups and
-only counted; known ones are compared (with the database's checks) a batch at a time, in
-short transactions that are rolled back.
+The file is read once: each row is checked, then written with its batch, in one
+transaction. A file with any bad row writes nothing (the transaction is rolled back),
+unless the caller skips invalid rows. A dry run writes nothing and holds no long
+transaction: new cases are found by batched lookups and only counted; known ones are
+compared (with the database's checks) a batch at a time, in short transactions that are
+rolled back.
 """
 
 from collections.abc import Callable, Iterator
@@ -86,21 +88,23 @@ def _import(
     report: ImportReport,
     progress: Callable[[int], None],
 ) -> None:
+    with session_scope(engine) as session:
+        ends = termination_ends(session, policies.known_terminations)
+    # One pass: each row is checked, then written with its batch. A bad row (unless
+    # skipped) stops the writing, the rest is still checked for the report, and the
+    # transaction is rolled back: nothing is written.
+    batches = _batches(_checked_rows(file, now, options, report, ends))
+    if options.dry_run:
+        _dry_run(engine, batches, policies, now, options, report, progress)
+        return
     try:
         with session_scope(engine) as session:
-            ends = termination_ends(session, policies.known_terminations)
-        _check_file(file, now, options, report, ends)
-        if report.errors and not options.skip_invalid:
-            return
-        if options.dry_run:
-            _dry_run(engine, file, policies, now, options, report, progress)
-            return
-        with session_scope(engine) as session:
             writer = CaseWriter(session, policies, now, options.actor, report)
-            for batch in _batches(_good_rows(file, now, options, report.bad_lines)):
-                writer.write(batch)
+            for batch in batches:
+                if not _refused(report, options):
+                    writer.write(batch)
                 progress(len(batch))
-            if report.errors and not options.skip_invalid:
+            if _refused(report, options):
                 raise _RollBack
             if report.created or report.updated:
                 audit.record(
@@ -120,32 +124,40 @@ def _import(
         pass
 
 
+def _refused(report: ImportReport, options: ImportOptions) -> bool:
+    """A bad row found, and bad rows are not to be skipped: the file writes nothing."""
+    return bool(report.errors) and not options.skip_invalid
+
+
 def _dry_run(
     engine: Engine,
-    file: CaseFile,
+    batches: Iterator[list[ImportRow]],
     policies: Policies,
     now: datetime,
     options: ImportOptions,
     report: ImportReport,
     progress: Callable[[int], None],
 ) -> None:
-    for batch in _batches(_good_rows(file, now, options, report.bad_lines)):
-        try:
-            with session_scope(engine) as session:
-                writer = CaseWriter(session, policies, now, options.actor, report)
-                writer.write(batch, create=False)
-                raise _RollBack
-        except _RollBack:
-            progress(len(batch))
+    for batch in batches:
+        if not _refused(report, options):
+            try:
+                with session_scope(engine) as session:
+                    writer = CaseWriter(session, policies, now, options.actor, report)
+                    writer.write(batch, create=False)
+                    raise _RollBack
+            except _RollBack:
+                pass
+        progress(len(batch))
 
 
-def _check_file(
+def _checked_rows(
     file: CaseFile,
     now: datetime,
     options: ImportOptions,
     report: ImportReport,
     ends: dict[Program, list[ProgramEnd]],
-) -> None:
+) -> Iterator[ImportRow]:
+    """The file's good rows, checked; every problem of the others goes to `report`."""
     first_line: dict[str, int] = {}
     receipt_line: dict[str, int] = {}
     for record in file.records():
@@ -166,6 +178,7 @@ def _check_file(
         if isinstance(parsed, list):
             report.errors += parsed
             continue
+        found = len(report.errors)
         if parsed.external_id in first_line:
             report.errors.append(
                 RowError(
@@ -205,23 +218,8 @@ def _check_file(
                     "(record history with tracker case appointment add --past)",
                 )
             )  # fmt: skip
-
-
-def _good_rows(
-    file: CaseFile, now: datetime, options: ImportOptions, bad: set[int]
-) -> Iterator[ImportRow]:
-    for record in file.records():
-        if record.line in bad or record.width_problem or record.problems:
-            continue
-        parsed = parse_row(
-            record.values,
-            record.line,
-            default_timezone=options.default_timezone,
-            today=now.date(),
-            now=now,
-        )
-        assert not isinstance(parsed, list), "the file changed while it was imported"
-        yield parsed
+        if len(report.errors) == found:
+            yield parsed
 
 
 def _batches(rows: Iterator[ImportRow]) -> Iterator[list[ImportRow]]:
