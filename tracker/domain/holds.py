@@ -5,6 +5,7 @@ advice ("file early so USCIS can decide in time") it defeats. Pure: parses text.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from tracker.domain.model import DeadlineKind, FilingFacts, Form
@@ -44,9 +45,10 @@ class Hold:
     source: str = ""
     note: str = ""
 
-    @property
+    @cached_property
     def until(self) -> date | None:
-        """The first day the hold no longer applies, if known."""
+        """The first day the hold no longer applies, if known (read for every deadline of
+        every case: computed once)."""
         days = [d for d in (self.ends, self.lifted) if d is not None]
         return min(days) if days else None
 

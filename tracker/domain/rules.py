@@ -166,10 +166,12 @@ class RuleSet:
 def compute_deadlines(facts: CaseFacts, ruleset: RuleSet) -> list[Deadline]:
     """Every deadline that applies to a case, sorted by date."""
     end = case_end(facts)
+    # Every rule asks which grant is current: found once.
+    start = current_grant(facts.grants).start
     found: list[Deadline] = []
     for rule in ruleset.rules:
-        if _applies(rule, facts):
-            found.extend(_apply(rule, facts, end, ruleset))
+        if _applies(rule, facts, start):
+            found.extend(_apply(rule, facts, end, ruleset, start))
     found = _flag_asylum_passed_in_parole(found, end)
     found = [_with_flags(d, _case_flags(d, facts, ruleset)) for d in found]
     return sorted(found, key=lambda d: (d.date, d.kind.value, d.key))
@@ -192,18 +194,19 @@ def _with_flags(deadline: Deadline, flags: tuple[str, ...]) -> Deadline:
     return replace(deadline, flags=(*deadline.flags, *flags)) if flags else deadline
 
 
-def _applies(rule: Rule, facts: CaseFacts) -> bool:
+def _applies(rule: Rule, facts: CaseFacts, start: date) -> bool:
     if facts.program not in rule.programs or facts.status in rule.excluded_statuses:
         return False
     if rule.citizenship is not None and facts.citizenship not in rule.citizenship:
         return False
-    start = current_grant(facts.grants).start
     return not any(c.matches(facts.filings, start) for c in rule.suppressed_by)
 
 
-def _apply(rule: Rule, facts: CaseFacts, end: date, ruleset: RuleSet) -> list[Deadline]:
+def _apply(
+    rule: Rule, facts: CaseFacts, end: date, ruleset: RuleSet, start: date
+) -> list[Deadline]:
     flags: list[str] = []
-    if any(c.matches(facts.filings, current_grant(facts.grants).start) for c in rule.at_risk_when):
+    if any(c.matches(facts.filings, start) for c in rule.at_risk_when):
         flags.append("at_risk")
     if rule.formula == "tps_window":
         return _tps_deadlines(rule, facts, ruleset)
